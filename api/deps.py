@@ -1,0 +1,61 @@
+"""FastAPI dependencies: one session and transaction per request; the caller's scope."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import ApiError
+from bot.app import Loa
+from directory.access import Grant, Scope, scope_for_person
+from directory.auth import AuthError, find_api_key, read_access_token
+from directory.models import OrgUnit, Person, Role
+
+
+def get_loa(request: Request) -> Loa:
+    loa: Loa = request.app.state.loa
+    return loa
+
+
+LoaDep = Annotated[Loa, Depends(get_loa)]
+
+
+async def get_session(loa: LoaDep) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the route returns, rolled back if it raises."""
+    async with loa.db.transaction() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_scope(request: Request, loa: LoaDep, session: SessionDep) -> Scope:
+    header = request.headers.get("Authorization", "")
+    api_key = request.headers.get("X-API-Key")
+    try:
+        if api_key:
+            key = await find_api_key(session, api_key)
+            unit = await session.get(OrgUnit, key.unit_id)
+            if unit is None or not unit.is_active:
+                raise AuthError("bad_api_key", "Khoá API không còn hiệu lực.")
+            return Scope(actor=f"api_key:{key.id}", grants=(Grant(Role(key.role), unit.id, unit.path),))
+        if header.lower().startswith("bearer "):
+            person_id = read_access_token(
+                header[7:].strip(), secret=loa.settings.jwt_secret.get_secret_value()
+            )
+            person = await session.scalar(
+                select(Person).where(Person.id == person_id, Person.is_active.is_(True))
+            )
+            if person is None:
+                raise AuthError("bad_token", "Tài khoản không còn hoạt động.")
+            return await scope_for_person(session, person=person)
+    except AuthError as exc:
+        raise ApiError(401, exc.code, exc.message) from exc
+    raise ApiError(401, "unauthorized", "Cần đăng nhập (Bearer token) hoặc khoá API (X-API-Key).")
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]

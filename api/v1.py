@@ -1,0 +1,24 @@
+"""The versioned admin API. Each domain contributes its own router here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from bot.app import Loa
+
+
+def build_v1_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/info", tags=["meta"])
+    async def info(request: Request) -> dict[str, str]:
+        loa: Loa = request.app.state.loa
+        return {
+            "service": "loa",
+            "version": "0.1.0",
+            "environment": loa.settings.environment.value,
+            "timezone": loa.settings.timezone,
+            "locale": loa.settings.locale,
+        }
+
+    return router

@@ -1,0 +1,104 @@
+"""One validated settings object, built at start-up from the environment and `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A syntactically valid token that only the local sandbox accepts.
+SANDBOX_TOKEN = "1000000001:sandbox-token-not-for-telegram"  # noqa: S105 (not a secret)
+TELEGRAM_API_BASE = "https://api.telegram.org"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class UnsafeSettingsError(ValueError):
+    """Raised when production settings would be insecure."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LOA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.development
+    database_url: str = "sqlite+aiosqlite:///./loa.db"
+    redis_url: str | None = None
+
+    telegram_token: SecretStr = SecretStr(SANDBOX_TOKEN)
+    telegram_api_base: str = TELEGRAM_API_BASE
+    webhook_url: str | None = Field(default=None, description="Public base URL; the path is added by Loa")
+    webhook_secret: SecretStr | None = None
+    webhook_path: str = "/telegram/webhook"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    locale: str = "vi"
+
+    jwt_secret: SecretStr = SecretStr("dev-only-jwt-secret-change-me-please-0123456789")
+    access_token_minutes: int = 30
+
+    processed_update_retention_hours: int = 48
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return bool(self.webhook_url)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        try:
+            ZoneInfo(self.timezone)
+        except Exception as exc:
+            raise ValueError(f"LOA_TIMEZONE: unknown time zone {self.timezone!r}") from exc
+        if not self.webhook_path.startswith("/"):
+            raise ValueError("LOA_WEBHOOK_PATH must start with '/'")
+        if self.environment is Environment.production:
+            self._refuse_unsafe()
+        return self
+
+    def _refuse_unsafe(self) -> None:
+        problems: list[str] = []
+        token = self.telegram_token.get_secret_value()
+        if token == SANDBOX_TOKEN:
+            problems.append("LOA_TELEGRAM_TOKEN is not set (the sandbox token cannot reach Telegram)")
+        if self.telegram_api_base.startswith("http://127.") or "localhost" in self.telegram_api_base:
+            problems.append("LOA_TELEGRAM_API_BASE points at a local sandbox")
+        if self.webhook_url:
+            if not self.webhook_secret or len(self.webhook_secret.get_secret_value()) < 16:
+                problems.append("a webhook needs LOA_WEBHOOK_SECRET of at least 16 characters")
+            if not self.webhook_url.startswith("https://"):
+                problems.append("LOA_WEBHOOK_URL must be https://")
+        if (
+            self.jwt_secret.get_secret_value().startswith("dev-only")
+            or len(self.jwt_secret.get_secret_value()) < 32
+        ):
+            problems.append("LOA_JWT_SECRET must be set to a random value of at least 32 characters")
+        if problems:
+            raise UnsafeSettingsError("Unsafe production settings: " + "; ".join(problems))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; keyword overrides win (used by the CLI and tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

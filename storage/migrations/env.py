@@ -1,0 +1,29 @@
+"""Alembic environment. Loa always hands Alembic an open connection (see storage.migrate)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.registry import load_all_models
+
+config = context.config
+target_metadata = load_all_models()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("Run migrations with `loa migrate` (storage.migrate), not the alembic CLI.")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise RuntimeError("Offline migrations are not supported.")
+run_migrations_online()

@@ -1,0 +1,14 @@
+"""Imports every model module so `Base.metadata` knows every table (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from storage.base import Base
+
+
+def load_all_models() -> MetaData:
+    import directory.models  # noqa: F401
+    import storage.runtime_models  # noqa: F401
+
+    return Base.metadata
