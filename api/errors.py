@@ -9,6 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from directory.access import AccessDenied
+from directory.errors import DirectoryError
+
 log = logging.getLogger(__name__)
 
 
@@ -28,6 +31,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+    @app.exception_handler(AccessDenied)
+    async def _access_denied(_: Request, exc: AccessDenied) -> JSONResponse:
+        return JSONResponse(error_body("forbidden", exc.message), status_code=403)
+
+    @app.exception_handler(DirectoryError)
+    async def _directory_error(_: Request, exc: DirectoryError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

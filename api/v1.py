@@ -21,4 +21,9 @@ def build_v1_router() -> APIRouter:
             "locale": loa.settings.locale,
         }
 
+    from api import chats as chats_api
+    from api import invitations as invitations_api
+
+    router.include_router(chats_api.build_router())
+    router.include_router(invitations_api.build_router())
     return router

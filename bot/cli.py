@@ -65,7 +65,10 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return asyncio.run(run_demo(serve=args.serve, workdir=args.workdir))
+    try:
+        return asyncio.run(run_demo(serve_forever=args.serve, workdir=args.workdir))
+    except KeyboardInterrupt:
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

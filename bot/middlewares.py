@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.fsm_storage import update_session
 from bot.metrics import Metrics
 from storage.db import Database
 from storage.runtime_models import ProcessedUpdate
@@ -52,8 +53,10 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 log.info("skipping re-delivered update %s", event.update_id)
                 return None
             data["session"] = session
+            token = update_session.set(session)
             try:
                 return await handler(event, data)
             finally:
+                update_session.reset(token)
                 self._metrics.updates.labels(kind=event.event_type).inc()
                 self._metrics.update_seconds.observe(time.perf_counter() - started)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 
@@ -37,8 +38,10 @@ class Role(StrEnum):
 ALL_ROLES = frozenset(Role)
 
 
-async def serve(loa: Loa, roles: Iterable[Role], stop: asyncio.Event) -> None:
-    """Run the given roles until `stop` is set."""
+async def serve(
+    loa: Loa, roles: Iterable[Role], stop: asyncio.Event, *, sockets: list[socket.socket] | None = None
+) -> None:
+    """Run the given roles until `stop` is set. `sockets`: pre-bound listening sockets for the API."""
     roles = set(roles)
     settings = loa.settings
     tasks: list[asyncio.Task[object]] = []
@@ -51,7 +54,7 @@ async def serve(loa: Loa, roles: Iterable[Role], stop: asyncio.Event) -> None:
             app, host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off"
         )
         server = _QuietServer(config)
-        tasks.append(asyncio.create_task(server.serve(), name="api"))
+        tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="api"))
     if Role.bot in roles:
         if settings.webhook_enabled:
             await loa.start_webhook()

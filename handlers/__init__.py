@@ -7,11 +7,13 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from handlers import basics, errors, fallback, groups
+    from handlers import basics, directory, errors, fallback, groups, registration
 
     return [
         errors.build_router(),
         basics.build_router(),
         groups.build_router(),
+        registration.build_router(),
+        directory.build_router(),
         fallback.build_router(),  # must stay last: it answers whatever nobody else took
     ]

@@ -1,11 +1,9 @@
-"""/start, /help and the menu: the first things every member sees."""
+"""/help and the menu texts; /start itself lives in handlers/registration.py."""
 
 from __future__ import annotations
 
-from html import escape
-
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command
 from aiogram.types import Message
 
 from handlers.menu import HELP_BUTTON, main_menu
@@ -30,12 +28,6 @@ HELP = (
 )
 
 
-async def start(message: Message) -> None:
-    name = escape(message.from_user.full_name) if message.from_user else "đồng chí"
-    await message.answer(WELCOME.format(name=name), reply_markup=main_menu())
-    await message.answer(NOT_REGISTERED)
-
-
 async def help_(message: Message) -> None:
     await message.answer(HELP, reply_markup=main_menu())
 
@@ -43,7 +35,6 @@ async def help_(message: Message) -> None:
 def build_router() -> Router:
     router = Router(name="basics")
     router.message.filter(F.chat.type == "private")
-    router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
     router.message.register(help_, F.text == HELP_BUTTON)
     return router

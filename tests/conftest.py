@@ -120,7 +120,7 @@ def make_settings(database_url: str, redis_url: str | None) -> Callable[..., Set
             "redis_url": redis_url,
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return make
 
@@ -140,3 +140,33 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and session.testscollected == 0:
         session.exitstatus = 1
+
+
+# --- the Telegram sandbox and the real bot running against it -------------------------------------
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Any]:
+    from sandbox.server import SandboxServer
+
+    async with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def harness_factory(make_settings: Callable[..., Settings], sandbox: Any) -> Callable[..., Any]:
+    from tests.harness import BotHarness
+
+    def make(mode: str = "polling", **overrides: Any) -> BotHarness:
+        return BotHarness(make_settings, sandbox, mode=mode, **overrides)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def running_bot(
+    request: pytest.FixtureRequest, harness_factory: Callable[..., Any]
+) -> AsyncIterator[Any]:
+    """The real bot in each run mode; tests using it run twice."""
+    async with harness_factory(request.param) as harness:
+        yield harness

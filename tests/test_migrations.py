@@ -15,7 +15,7 @@ async def test_migrated_database_is_current(db: Database) -> None:
 async def test_outdated_schema_is_refused_and_names_the_command(tmp_path: object) -> None:
     from config.settings import Settings
 
-    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db")
     database = Database(settings)
     try:
         with pytest.raises(SchemaOutdatedError, match="loa migrate"):

@@ -1,0 +1,91 @@
+"""Logging in (password → short-lived bearer token) and integration API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import LoaDep, ScopeDep, SessionDep
+from api.errors import ApiError
+from directory import auth, tree
+from directory.models import ApiKey, OrgUnit, Role
+
+
+class LoginIn(BaseModel):
+    login: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    unit_id: int
+    role: Role = Role.officer
+
+
+def key_out(key: ApiKey, unit: OrgUnit) -> dict[str, Any]:
+    created: datetime = key.created_at
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "unit_id": unit.id,
+        "unit_code": unit.code,
+        "role": key.role,
+        "created_at": created.isoformat(),
+        "revoked": key.revoked_at is not None,
+        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+    }
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["auth"])
+
+    @router.post("/auth/login")
+    async def login(body: LoginIn, loa: LoaDep, session: SessionDep) -> dict[str, Any]:
+        try:
+            person = await auth.authenticate(session, login=body.login, password=body.password)
+        except auth.AuthError as exc:
+            raise ApiError(401, exc.code, exc.message) from exc
+        minutes = loa.settings.access_token_minutes
+        token = auth.issue_access_token(
+            person_id=person.id, secret=loa.settings.jwt_secret.get_secret_value(), minutes=minutes
+        )
+        return {"access_token": token, "token_type": "bearer", "expires_in": minutes * 60}
+
+    @router.post("/api-keys", status_code=201)
+    async def create_key(body: ApiKeyIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+        unit = await tree.get_unit(session, unit_id=body.unit_id)
+        scope.require(Role.admin, unit.path)
+        new = await auth.create_api_key(
+            session,
+            actor=scope.actor,
+            name=body.name,
+            unit=unit,
+            role=body.role,
+            created_by_id=scope.person_id,
+        )
+        return {**key_out(new.key, unit), "key": new.raw}
+
+    @router.get("/api-keys")
+    async def list_keys(scope: ScopeDep, session: SessionDep, unit_id: int | None = None) -> dict[str, Any]:
+        roots = scope.roots(Role.admin)
+        if unit_id is not None:
+            unit = await tree.get_unit(session, unit_id=unit_id)
+            scope.require(Role.admin, unit.path)
+            roots = [unit.path]
+        elif not roots:
+            scope.require(Role.admin, "/")
+        keys = await auth.list_api_keys(session, roots=roots)
+        return {"items": [key_out(k, u) for k, u in keys]}
+
+    @router.delete("/api-keys/{key_id}")
+    async def revoke_key(key_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+        key, unit = await auth.get_api_key(session, key_id=key_id)
+        scope.require(Role.admin, unit.path)
+        await auth.revoke_api_key(session, actor=scope.actor, key=key, unit=unit)
+        return key_out(key, unit)
+
+    return router

@@ -1,0 +1,123 @@
+"""`loa demo`: the sandbox, the bot and the API in one process on SQLite, a scripted scene with
+simulated people, and a readable summary. Nothing outside this machine is contacted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import Loa
+from bot.runner import ALL_ROLES, serve
+from config.settings import Environment, Settings
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxServer
+from storage.migrate import upgrade
+
+
+@dataclass
+class DemoContext:
+    loa: Loa
+    sandbox: SandboxClient
+    workdir: Path
+    api_base: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+Scene = Callable[[DemoContext], Awaitable[list[str]]]
+
+
+async def scene_first_contact(ctx: DemoContext) -> list[str]:
+    """Members open the bot and get a Vietnamese welcome and menu; a group adds the bot."""
+    sb = ctx.sandbox
+    lines: list[str] = []
+    for name in ("Nguyễn Thị Lan", "Trần Văn Minh"):
+        user = await sb.create_user(first_name=name)
+        await sb.send_user_message(user["id"], text="/start")
+        msgs = await sb.wait_for_messages(user["id"], count=2, timeout=15)
+        menu = [b["text"] for row in msgs[0]["reply_markup"]["keyboard"] for b in row]
+        lines.append(f"{name} mở Loa → «{_first_line(msgs[0]['text'])}», menu: {', '.join(menu)}")
+    officer = await sb.create_user(first_name="Lê Văn Hùng")
+    group = await sb.create_group(
+        title="LĐLĐ — Khối trường học", member_ids=[officer["id"]], bot_status="left"
+    )
+    await sb.add_bot(group["id"], by_user_id=officer["id"])
+    hello = await sb.wait_for_messages(group["id"], count=1, timeout=15)
+    lines.append(f"Nhóm «{group['title']}» thêm Loa → «{_first_line(hello[0]['text'])}»")
+    return lines
+
+
+SCENES: list[tuple[str, Scene]] = [("Làm quen", scene_first_contact)]
+
+
+def _first_line(text: str) -> str:
+    import re
+
+    plain = re.sub(r"<[^>]+>", "", text)
+    return plain.splitlines()[0][:90]
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+async def run_demo(*, serve_forever: bool = False, workdir: str = "demo-output") -> int:
+    started = time.perf_counter()
+    root = Path(workdir).resolve()
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    api_sock = _free_socket()
+    api_base = "http://{}:{}".format(*api_sock.getsockname()[:2])
+
+    async with SandboxServer() as sandbox:
+        settings = Settings(
+            _env_file=None,
+            environment=Environment.development,
+            database_url=f"sqlite+aiosqlite:///{root / 'loa-demo.db'}",
+            redis_url=None,
+            telegram_api_base=sandbox.base_url,
+        )
+        loa = await Loa.create(settings, check_schema=False)
+        await upgrade(loa.db.engine)
+        stop = asyncio.Event()
+        runner = asyncio.create_task(serve(loa, ALL_ROLES, stop, sockets=[api_sock]))
+        client = SandboxClient(sandbox.base_url)
+        ctx = DemoContext(loa=loa, sandbox=client, workdir=root, api_base=api_base)
+        print("Loa demo — Telegram sandbox, bot và API chạy trong một tiến trình, cơ sở dữ liệu SQLite.\n")
+        try:
+            for title, scene in SCENES:
+                print(f"■ {title}")
+                for line in await scene(ctx):
+                    print(f"  • {line}")
+                print()
+            stats = await client.get_stats()
+            print(
+                f"Tổng kết: {stats.get('messages_delivered', 0)} tin Loa đã gửi qua sandbox, "
+                f"{sum(stats.get('calls', {}).values())} lệnh Bot API; "
+                f"dữ liệu tại {root}; {time.perf_counter() - started:.1f} giây."
+            )
+            if serve_forever:
+                print("\nĐang chạy (Ctrl-C để dừng):")
+                print(f"  API quản trị: {api_base}/docs   (OpenAPI: {api_base}/openapi.json)")
+                print(f"  Sức khoẻ: {api_base}/healthz, {api_base}/readyz, số liệu: {api_base}/metrics")
+                print(f"  Sandbox Telegram: {sandbox.base_url}/sandbox/stats")
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.Event().wait()
+        finally:
+            stop.set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(runner, timeout=15)
+            await client.close()
+            await loa.close()
+    return 0
