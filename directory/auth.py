@@ -11,10 +11,12 @@ from datetime import timedelta
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory.models import ApiKey, Person
+from directory import audit
+from directory.errors import NotFound
+from directory.models import ApiKey, OrgUnit, Person, Role
 from storage.base import utcnow
 
 _hasher = PasswordHasher()
@@ -94,4 +96,73 @@ async def find_api_key(session: AsyncSession, raw: str) -> ApiKey:
     if key.revoked_at is not None:
         raise AuthError("revoked_api_key", "Khoá API đã bị thu hồi.")
     key.last_used_at = utcnow()
+    return key
+
+
+async def create_api_key(
+    session: AsyncSession, *, actor: str, name: str, unit: OrgUnit, role: Role, created_by_id: int | None
+) -> NewApiKey:
+    """A key acting as `role` over `unit`'s subtree. The raw key is returned once and never stored."""
+    raw, prefix, digest = new_api_key_material()
+    key = ApiKey(
+        name=name.strip() or "API",
+        prefix=prefix,
+        key_hash=digest,
+        unit_id=unit.id,
+        role=role.value,
+        scopes=[],
+        created_by_id=created_by_id,
+    )
+    session.add(key)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        "api_key.create",
+        "api_key",
+        key.id,
+        None,
+        {"name": key.name, "unit_id": unit.id, "role": key.role, "prefix": prefix},
+        unit_path=unit.path,
+    )
+    return NewApiKey(key, raw)
+
+
+async def list_api_keys(session: AsyncSession, *, roots: list[str]) -> list[tuple[ApiKey, OrgUnit]]:
+    if not roots:
+        return []
+    rows = await session.execute(
+        select(ApiKey, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == ApiKey.unit_id)
+        .where(or_(*(OrgUnit.path.like(r + "%") for r in roots)))
+        .order_by(ApiKey.id)
+    )
+    return [(k, u) for k, u in rows.tuples()]
+
+
+async def get_api_key(session: AsyncSession, *, key_id: int) -> tuple[ApiKey, OrgUnit]:
+    row = (
+        await session.execute(
+            select(ApiKey, OrgUnit).join(OrgUnit, OrgUnit.id == ApiKey.unit_id).where(ApiKey.id == key_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Không tìm thấy khoá API.", code="api_key_not_found")
+    return row[0], row[1]
+
+
+async def revoke_api_key(session: AsyncSession, *, actor: str, key: ApiKey, unit: OrgUnit) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.flush()
+        await audit.record(
+            session,
+            actor,
+            "api_key.revoke",
+            "api_key",
+            key.id,
+            {"revoked": False},
+            {"revoked": True},
+            unit_path=unit.path,
+        )
     return key

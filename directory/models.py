@@ -156,7 +156,8 @@ class Chat(TimestampMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     bot_status: Mapped[str] = mapped_column(String(16), default="member")
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    migrated_to_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The group id before Telegram migrated it to a supergroup: the same row follows the chat.
+    migrated_from_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
 
 
 class ChatLinkCode(Base):
@@ -231,6 +232,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(64))
+    # The path of the unit the change happened in, so an admin reads only the log of their subtree.
+    unit_path: Mapped[str | None] = mapped_column(String(1024), nullable=True, index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -7,7 +7,7 @@ from config.settings import Environment, Settings, UnsafeSettingsError
 
 
 def make(**kw: object) -> Settings:
-    return Settings(_env_file=None, **kw)  # type: ignore[call-arg, arg-type]
+    return Settings(_env_file=None, **kw)  # type: ignore[arg-type]
 
 
 def test_defaults_are_sqlite_in_process_and_vietnamese(monkeypatch: pytest.MonkeyPatch) -> None:

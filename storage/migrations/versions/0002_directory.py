@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=64), nullable=False),
         sa.Column("entity", sa.String(length=32), nullable=False),
         sa.Column("entity_id", sa.String(length=64), nullable=False),
+        sa.Column("unit_path", sa.String(length=1024), nullable=True),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
@@ -37,6 +38,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_audit_log_action"), "audit_log", ["action"], unique=False)
     op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"], unique=False)
+    op.create_index(op.f("ix_audit_log_unit_path"), "audit_log", ["unit_path"], unique=False)
     op.create_table(
         "blocks",
         sa.Column("code", sa.String(length=32), nullable=False),
@@ -153,7 +155,7 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("bot_status", sa.String(length=16), nullable=False),
         sa.Column("blocked_at", storage.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("migrated_to_chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("migrated_from_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["block"], ["blocks.code"], name=op.f("fk_chats_block_blocks")),
@@ -161,6 +163,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["unit_id"], ["org_units.id"], name=op.f("fk_chats_unit_id_org_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chats")),
         sa.UniqueConstraint("telegram_chat_id", name=op.f("uq_chats_telegram_chat_id")),
+    )
+    op.create_index(
+        op.f("ix_chats_migrated_from_chat_id"), "chats", ["migrated_from_chat_id"], unique=False
     )
     op.create_index(op.f("ix_chats_person_id"), "chats", ["person_id"], unique=False)
     op.create_index(op.f("ix_chats_unit_id"), "chats", ["unit_id"], unique=False)
@@ -261,6 +266,7 @@ def downgrade() -> None:
     op.drop_table("invitations")
     op.drop_index(op.f("ix_chats_unit_id"), table_name="chats")
     op.drop_index(op.f("ix_chats_person_id"), table_name="chats")
+    op.drop_index(op.f("ix_chats_migrated_from_chat_id"), table_name="chats")
     op.drop_table("chats")
     op.drop_table("chat_link_codes")
     op.drop_table("api_keys")
@@ -270,6 +276,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_people_phone"), table_name="people")
     op.drop_table("people")
     op.drop_table("blocks")
+    op.drop_index(op.f("ix_audit_log_unit_path"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_at"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_action"), table_name="audit_log")
     op.drop_table("audit_log")
