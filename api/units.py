@@ -132,11 +132,15 @@ def build_router() -> APIRouter:
         scope: ScopeDep,
         session: SessionDep,
         include_inactive: bool = False,
-        limit: int = Query(default=10_000, ge=1, le=200_000),
+        limit: int = Query(default=1000, ge=1, le=10_000),
+        offset: int = Query(default=0, ge=0),
     ) -> dict[str, Any]:
         unit = await _unit(session, scope, unit_id, Role.officer)
-        units = await tree.subtree(session, unit=unit, include_inactive=include_inactive)
-        return {"total": len(units), "items": [unit_out(u) for u in units[:limit]]}
+        total = len(await tree.subtree_ids(session, path=unit.path, include_inactive=include_inactive))
+        units = await tree.subtree(
+            session, unit=unit, include_inactive=include_inactive, limit=limit, offset=offset
+        )
+        return {"total": total, "items": [unit_out(u) for u in units]}
 
     @router.post("", status_code=201)
     async def create_unit(body: UnitIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:

@@ -26,4 +26,19 @@ def build_v1_router() -> APIRouter:
 
     router.include_router(chats_api.build_router())
     router.include_router(invitations_api.build_router())
+    from api import audit, auth_routes, people, units
+
+    for module in (auth_routes, units, people, audit):
+        router.include_router(module.build_router())
+    from api import archive as archive_api
+    from api import petitions as petitions_api
+
+    router.include_router(archive_api.build_router())
+    router.include_router(petitions_api.build_router())
+    from api import reports as reports_api
+
+    router.include_router(reports_api.build_router())
+    from api import broadcasts as broadcasts_api
+
+    router.include_router(broadcasts_api.build_router())
     return router

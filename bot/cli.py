@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -71,6 +72,31 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 0
 
 
+def _cmd_archive_import_seeds(args: argparse.Namespace) -> int:
+    from archive.seeds import default_seeds_dir, import_seed_documents
+    from storage.db import Database
+
+    settings = _settings()
+    folder = args.dir or str(default_seeds_dir())
+    if not os.path.isdir(folder):
+        print(f"loa: không thấy thư mục văn bản mẫu {folder}", file=sys.stderr)
+        return 1
+
+    async def go() -> list[str]:
+        db = Database(settings)
+        try:
+            async with db.transaction() as session:
+                docs = await import_seed_documents(session, folder)
+                return [f"{d.kind} {d.number}".strip() + f" — {d.subject[:60]}" for d in docs]
+        finally:
+            await db.dispose()
+
+    lines = asyncio.run(go())
+    print(f"{len(lines)} văn bản mẫu trong kho (từ {folder}):")
+    print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loa", description="Loa — thông tin và báo cáo Công đoàn")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
@@ -97,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--serve", action="store_true", help="keep everything running and print the URLs")
     demo.add_argument("--workdir", default="demo-output", help="where the demo keeps its database and files")
     demo.set_defaults(func=_cmd_demo)
+
+    archive = sub.add_parser("archive", help="the document archive")
+    archive_sub = archive.add_subparsers(dest="archive", required=True)
+    seeds = archive_sub.add_parser("import-seeds", help="import the seed documents (default ../shared/seeds)")
+    seeds.add_argument("dir", nargs="?", default=None, help="seed .txt folder (default LOA_SEEDS_DIR)")
+    seeds.set_defaults(func=_cmd_archive_import_seeds)
+
+    from directory.admin_cli import add_commands as add_directory_commands
+
+    add_directory_commands(sub, _settings)
     return parser
 
 

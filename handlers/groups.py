@@ -19,6 +19,10 @@ GROUP_HELLO = (
     "<code>/lienket MÃ</code> (tạo mã bằng lệnh /malienket trong tin nhắn riêng với Loa)."
 )
 BOUND = "✅ Nhóm đã được liên kết với <b>{unit}</b>{block}. Loa sẽ gửi thông tin của đơn vị tới nhóm này."
+IN_GROUP_ONLY = (
+    "Lệnh /lienket dùng trong nhóm Telegram cần liên kết: thêm Loa vào nhóm rồi gửi "
+    "<code>/lienket MÃ</code> trong nhóm đó. Tạo mã bằng lệnh /malienket."
+)
 CODE_MISSING = "Xin gửi kèm mã liên kết, ví dụ: <code>/lienket ABCD2345</code>."
 
 
@@ -85,6 +89,10 @@ async def link_group(message: Message, command: CommandObject, session: AsyncSes
     await message.reply(BOUND.format(unit=escape(bound.unit.name), block=block))
 
 
+async def link_in_private(message: Message) -> None:
+    await message.answer(IN_GROUP_ONLY)
+
+
 def build_router() -> Router:
     router = Router(name="groups")
     router.my_chat_member.register(bot_added, ChatMemberUpdatedFilter(IS_NOT_MEMBER >> IS_MEMBER))
@@ -92,4 +100,5 @@ def build_router() -> Router:
     router.message.register(migrated_to, F.migrate_to_chat_id)
     router.message.register(migrated_from, F.migrate_from_chat_id)
     router.message.register(link_group, Command("lienket"), F.chat.type.in_(GROUP_TYPES))
+    router.message.register(link_in_private, Command("lienket"), F.chat.type == "private")
     return router
