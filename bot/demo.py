@@ -53,7 +53,34 @@ async def scene_first_contact(ctx: DemoContext) -> list[str]:
     return lines
 
 
-SCENES: list[tuple[str, Scene]] = [("Làm quen", scene_first_contact)]
+async def scene_directory(ctx: DemoContext) -> list[str]:
+    """A realistic province from real place names; invitations used; a block group bound."""
+    from bot.demo_world import populate_world
+    from directory.demo_province import build_demo_province
+    from directory.demo_scene import play_directory_scene
+
+    async with ctx.loa.db.transaction() as session:
+        province = await build_demo_province(session)
+    ctx.facts["province"] = province
+    lines = [
+        f"{province.root.name}: {len(province.upper_unions)} công đoàn cấp trên cơ sở, "
+        f"{len(province.grassroots)} CĐCS, {province.people_count} người, "
+        f"{len(province.block_groups)} nhóm theo khối (địa danh thật của {len(province.wards)} xã/phường)"
+    ]
+    lines += await play_directory_scene(sandbox=ctx.sandbox, db=ctx.loa.db, province=province)
+    world = await populate_world(sandbox=ctx.sandbox, db=ctx.loa.db, province=province)
+    ctx.facts["world"] = world
+    lines.append(
+        f"Các cán bộ và Chủ tịch CĐCS còn lại đã đăng ký ({len(world.telegram_of)} người); "
+        f"{len(world.groups)} nhóm khối đã gắn với đơn vị"
+    )
+    return lines
+
+
+SCENES: list[tuple[str, Scene]] = [
+    ("Làm quen", scene_first_contact),
+    ("Tổ chức: cây đơn vị, lời mời, gắn nhóm", scene_directory),
+]
 
 
 def _first_line(text: str) -> str:
