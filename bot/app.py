@@ -16,6 +16,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
+from bot import retry
 from bot.fsm_storage import SqlStorage
 from bot.metrics import Metrics
 from bot.middlewares import UnitOfWorkMiddleware
@@ -31,11 +32,12 @@ def build_bot(settings: Settings) -> Bot:
     session = AiohttpSession()
     if settings.telegram_api_base.rstrip("/") != TELEGRAM_API_BASE:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/")))
-    return Bot(
+    bot = Bot(
         token=settings.telegram_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    return retry.install(bot)
 
 
 def build_fsm_storage(settings: Settings, db: Database, redis: Redis | None) -> BaseStorage:

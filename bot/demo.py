@@ -77,9 +77,25 @@ async def scene_directory(ctx: DemoContext) -> list[str]:
     return lines
 
 
+async def scene_broadcast(ctx: DemoContext) -> list[str]:
+    """The seed directive goes down to every block group and asks for «Đã nhận»."""
+    from broadcasts.demo_scene import play_broadcast_scene
+
+    return await play_broadcast_scene(sandbox=ctx.sandbox, db=ctx.loa.db, province=ctx.facts["province"])
+
+
+async def scene_archive(ctx: DemoContext) -> list[str]:
+    """Members search the archive without diacritics; a petition travels up and is answered."""
+    from archive.demo_scene import play_archive_scene
+
+    return await play_archive_scene(sandbox=ctx.sandbox, loa=ctx.loa, province=ctx.facts["province"])
+
+
 SCENES: list[tuple[str, Scene]] = [
     ("Làm quen", scene_first_contact),
     ("Tổ chức: cây đơn vị, lời mời, gắn nhóm", scene_directory),
+    ("Phát văn bản chỉ đạo xuống cơ sở", scene_broadcast),
+    ("Kho văn bản và kiến nghị của đoàn viên", scene_archive),
 ]
 
 

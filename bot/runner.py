@@ -63,6 +63,10 @@ async def serve(
     if Role.scheduler in roles:
         scheduler = build_scheduler(loa)
         scheduler.start()
+    if Role.worker in roles:
+        from broadcasts.scheduled import run_worker
+
+        tasks.append(asyncio.create_task(run_worker(loa, stop), name="broadcast-worker"))
 
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:

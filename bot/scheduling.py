@@ -37,4 +37,10 @@ def build_scheduler(loa: Loa) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
+    from broadcasts.scheduled import register_broadcast_jobs
+
+    register_broadcast_jobs(scheduler, loa)
+    from reports.scheduled import register_report_jobs
+
+    register_report_jobs(scheduler, loa)
     return scheduler

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
 
     processed_update_retention_hours: int = 48
 
+    # Broadcast delivery (None: the defaults in broadcasts/config.py)
+    broadcast_rate_per_sec: float | None = None
+    broadcast_paid_broadcast: bool | None = None
+    broadcast_approval_threshold: int | None = None
+    broadcast_misfire_grace_seconds: float | None = None
+    broadcast_busy_timeout_seconds: float | None = None
+    broadcast_concurrency: int | None = None
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -8,6 +8,8 @@ HELP_BUTTON = "❓ Hướng dẫn"
 ME_BUTTON = "👤 Thông tin của tôi"
 
 MENU_ROWS: list[list[str]] = [[ME_BUTTON, HELP_BUTTON]]
+MENU_ROWS.insert(0, ["📚 Tra cứu văn bản", "📰 Tin mới", "📝 Gửi kiến nghị"])  # archive, news, petitions
+MENU_ROWS.insert(1, ["📋 Báo cáo số liệu", "📊 Thống kê báo cáo"])  # reports: handlers/report_*.py
 
 
 def main_menu() -> ReplyKeyboardMarkup:

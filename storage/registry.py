@@ -8,7 +8,8 @@ from storage.base import Base
 
 
 def load_all_models() -> MetaData:
-    import archive.models  # noqa: F401
+    import archive.models
+    import archive.registry  # noqa: F401
     import broadcasts.models  # noqa: F401
     import directory.models  # noqa: F401
     import reports.models  # noqa: F401

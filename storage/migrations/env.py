@@ -10,6 +10,11 @@ config = context.config
 target_metadata = load_all_models()
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave SQLite's FTS5 search tables (created by raw SQL in 0005_archive) out of autogenerate."""
+    return not (name or "").startswith("document_fts")
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
@@ -19,6 +24,7 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

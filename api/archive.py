@@ -1,0 +1,169 @@
+"""Admin API for the document archive: register documents (visibility by subtree), attach files, search
+(only what the caller may see), read one document and download its files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.deps import ScopeDep, SessionDep
+from api.errors import ApiError
+from archive import documents
+from archive.models import Document
+from archive.numbers import DocumentKind
+from archive.registry import DocumentFile, DocumentIndex
+from archive.search import Viewer, search, visible_document
+from directory.models import OrgUnit, Role
+
+
+class DocumentIn(BaseModel):
+    kind: DocumentKind
+    number: str = Field(default="", max_length=64)
+    issuer: str = Field(min_length=1, max_length=255)
+    subject: str = Field(min_length=1)
+    body: str = ""
+    issued_on: date | None = None
+    issuer_unit_id: int | None = None
+    visibility_unit_id: int | None = Field(
+        default=None, description="None: visible to everyone (admins only)"
+    )
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+
+@contextmanager
+def _mapped() -> Iterator[None]:
+    try:
+        yield
+    except documents.ArchiveError as exc:
+        raise ApiError(404 if exc.code == "unknown_unit" else 400, exc.code, exc.message) from exc
+
+
+async def _document_out(session: SessionDep, doc: Document) -> dict[str, Any]:
+    row = await session.get(DocumentIndex, doc.id)
+    files = await documents.files_of(session, document_id=doc.id)
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "number": doc.number,
+        "number_parts": {
+            "number": row.number_value if row else None,
+            "year": row.number_year if row else None,
+            "kind_code": row.kind_code if row else None,
+            "issuer_code": row.issuer_code if row else None,
+        },
+        "issuer": doc.issuer,
+        "issued_on": doc.issued_on.isoformat() if doc.issued_on else None,
+        "subject": doc.subject,
+        "body": doc.body,
+        "visibility_unit_id": row.visibility_unit_id if row else None,
+        "tags": await documents.tags_of(session, document_id=doc.id),
+        "files": [
+            {"id": f.id, "filename": f.filename, "mime_type": f.mime_type, "size": f.size} for f in files
+        ],
+    }
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/archive", tags=["archive"])
+
+    @router.post("/documents", status_code=201)
+    async def create(body: DocumentIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+        if body.visibility_unit_id is None:
+            if not scope.is_admin:
+                raise ApiError(403, "forbidden", "Chỉ quản trị được đăng văn bản công khai cho mọi đơn vị.")
+        else:
+            unit = await session.get(OrgUnit, body.visibility_unit_id)
+            if unit is None:
+                raise ApiError(404, "unknown_unit", "Không tìm thấy đơn vị.")
+            scope.require(Role.officer, unit.path)
+        with _mapped():
+            doc = await documents.create_document(session, new=documents.NewDocument(**body.model_dump()))
+        return await _document_out(session, doc)
+
+    @router.get("/documents/search")
+    async def find(
+        session: SessionDep,
+        scope: ScopeDep,
+        q: str = Query(min_length=1, max_length=200),
+        page: int = Query(default=0, ge=0, le=1000),
+        page_size: int = Query(default=10, ge=1, le=50),
+    ) -> dict[str, Any]:
+        result = await search(session, viewer=Viewer.of(scope), text=q, page=page, page_size=page_size)
+        return {
+            "page": result.page,
+            "has_next": result.has_next,
+            "items": [
+                {
+                    "id": h.document_id,
+                    "kind": h.kind,
+                    "number": h.number,
+                    "issuer": h.issuer,
+                    "subject": h.subject,
+                    "issued_on": h.issued_on.isoformat() if h.issued_on else None,
+                    "rank": round(h.rank, 4),
+                }
+                for h in result.hits
+            ],
+        }
+
+    async def _visible(session: SessionDep, scope: ScopeDep, document_id: int) -> Document:
+        doc = await visible_document(session, viewer=Viewer.of(scope), document_id=document_id)
+        if doc is None:
+            raise ApiError(404, "not_found", "Không tìm thấy văn bản.")
+        return doc
+
+    @router.get("/documents/{document_id}")
+    async def read(document_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+        return await _document_out(session, await _visible(session, scope, document_id))
+
+    @router.post("/documents/{document_id}/files", status_code=201)
+    async def upload(
+        document_id: int, file: UploadFile, session: SessionDep, scope: ScopeDep
+    ) -> dict[str, Any]:
+        doc = await _visible(session, scope, document_id)
+        row = await session.get(DocumentIndex, doc.id)
+        if row is None or row.visibility_path is None:
+            if not scope.is_admin:
+                raise ApiError(403, "forbidden", "Chỉ quản trị được sửa văn bản công khai.")
+        else:
+            scope.require(Role.officer, row.visibility_path)
+        data = await file.read(documents.MAX_FILE_BYTES + 1)
+        with _mapped():
+            stored = await documents.attach_file(
+                session,
+                document_id=doc.id,
+                filename=file.filename or "tep",
+                mime_type=file.content_type or "",
+                data=data,
+            )
+        return {
+            "id": stored.id,
+            "filename": stored.filename,
+            "mime_type": stored.mime_type,
+            "size": stored.size,
+        }
+
+    @router.get("/documents/{document_id}/files/{file_id}")
+    async def download(document_id: int, file_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+        await _visible(session, scope, document_id)
+        stored = await session.get(DocumentFile, file_id)
+        if stored is None or stored.document_id != document_id:
+            raise ApiError(404, "not_found", "Không tìm thấy tệp.")
+        disposition = f"attachment; filename*=UTF-8''{_quote(stored.filename)}"
+        return Response(
+            stored.data, media_type=stored.mime_type, headers={"Content-Disposition": disposition}
+        )
+
+    return router
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)

@@ -1,0 +1,102 @@
+"""Admin API for petitions: the list an officer may see, one petition, answering (the answer reaches the
+sender in chat), forwarding one level up, closing, and statistics by category and unit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import LoaDep, ScopeDep, SessionDep
+from api.errors import ApiError
+from archive import petitions
+from archive.petition_delivery import deliver_answer, notify
+from archive.petition_reports import list_petitions, officer_view, petition_stats
+
+log = logging.getLogger(__name__)
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(min_length=1, max_length=4000)
+
+
+@contextmanager
+def _mapped() -> Iterator[None]:
+    try:
+        yield
+    except petitions.PetitionError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from exc
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/petitions", tags=["petitions"])
+
+    @router.get("")
+    async def index(
+        session: SessionDep,
+        scope: ScopeDep,
+        status: petitions.PetitionStatus | None = None,
+        category: str | None = None,
+        limit: int = Query(default=50, ge=1, le=200),
+        offset: int = Query(default=0, ge=0),
+    ) -> dict[str, Any]:
+        rows = await list_petitions(
+            session,
+            scope=scope,
+            status=status.value if status else None,
+            category=category,
+            limit=limit,
+            offset=offset,
+        )
+        return {"items": [await officer_view(session, petition=p) for p in rows]}
+
+    @router.get("/stats")
+    async def stats(session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+        return await petition_stats(session, scope=scope)
+
+    @router.get("/{petition_id}")
+    async def read(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+        with _mapped():
+            petition = await petitions.get_petition(session, petition_id=petition_id)
+        if not petitions.may_view(scope, petition):
+            raise ApiError(404, "not_found", "Không tìm thấy kiến nghị.")
+        return await officer_view(session, petition=petition)
+
+    @router.post("/{petition_id}/answer")
+    async def answer(
+        petition_id: int, body: AnswerIn, session: SessionDep, scope: ScopeDep, loa: LoaDep
+    ) -> dict[str, Any]:
+        with _mapped():
+            petition = await petitions.answer_petition(
+                session,
+                scope=scope,
+                petition_id=petition_id,
+                answer=body.answer,
+                answered_by_id=scope.person_id,
+            )
+        delivered = True
+        try:
+            await deliver_answer(loa.bot, petition)
+        except Exception:  # the answer is stored either way; the sender can still read it later
+            log.warning("could not deliver the answer to petition %s", petition.reference, exc_info=True)
+            delivered = False
+        return {**await officer_view(session, petition=petition), "delivered": delivered}
+
+    @router.post("/{petition_id}/forward")
+    async def forward(petition_id: int, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, Any]:
+        with _mapped():
+            routing = await petitions.forward_petition(session, scope=scope, petition_id=petition_id)
+        notified = await notify(loa.bot, session, routing, forwarded=True)
+        return {**await officer_view(session, petition=routing.petition), "notified": notified}
+
+    @router.post("/{petition_id}/close")
+    async def close(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+        with _mapped():
+            petition = await petitions.close_petition(session, scope=scope, petition_id=petition_id)
+        return await officer_view(session, petition=petition)
+
+    return router

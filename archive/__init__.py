@@ -1,0 +1,1 @@
+"""Records and archives of directive documents (văn thư, lưu trữ)."""

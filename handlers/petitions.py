@@ -1,0 +1,228 @@
+"""Kiến nghị / phản ánh in chat: a member picks a category, sends text (optionally a photo or a file),
+chooses whether to stay anonymous and gets a reference number; leaders and officers are told, officers
+answer by replying to the notice (or with its button) or forward it one level up."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from archive.petition_delivery import ActionCb, deliver_answer, notify
+from archive.petitions import (
+    CATEGORIES,
+    PetitionError,
+    answer_petition,
+    forward_petition,
+    petition_for_message,
+    submit_petition,
+)
+from archive.registry import Petition
+from common.vietnamese import fold
+from directory.access import scope_for_telegram_user
+from directory.browse import person_by_telegram
+from handlers.basics import NOT_REGISTERED
+from handlers.menu import main_menu
+
+PETITION_BUTTON = "📝 Gửi kiến nghị"
+CANCEL_WORDS = {"huy", "/huy", "/cancel"}
+ASK_CATEGORY = "📝 <b>Gửi kiến nghị, phản ánh</b>\nXin chọn lĩnh vực:"
+ASK_CONTENT = (
+    "Lĩnh vực: <b>{label}</b>\nXin gửi nội dung kiến nghị. Có thể gửi kèm một ảnh hoặc một tệp "
+    "(ghi nội dung ở phần chú thích). Gõ /huy để thôi."
+)
+ASK_ANONYMITY = "Đồng chí muốn gửi kèm họ tên hay gửi ẩn danh? (Ẩn danh: cấp trên chỉ thấy tên đơn vị.)"
+WRONG_CONTENT = "Xin gửi nội dung bằng chữ, hoặc một ảnh/tệp kèm chú thích. Gõ /huy để thôi."
+SENT = "✅ Đã gửi kiến nghị số <b>{ref}</b>.\nKiến nghị đã được chuyển tới {whom}. Loa sẽ báo khi có trả lời."
+ASK_ANSWER = "✍️ Xin gõ nội dung trả lời kiến nghị <b>{ref}</b> (hoặc /huy):"
+
+
+class PetitionForm(StatesGroup):
+    content = State()
+    anonymity = State()
+
+
+class PetitionAnswer(StatesGroup):
+    text = State()
+
+
+class CategoryCb(CallbackData, prefix="knc"):
+    code: str
+
+
+class AnonCb(CallbackData, prefix="kna"):
+    anonymous: bool
+
+
+async def start(message: Message, session: AsyncSession, state: FSMContext) -> None:
+    assert message.from_user is not None
+    if await person_by_telegram(session, telegram_user_id=message.from_user.id) is None:
+        await message.answer(NOT_REGISTERED, reply_markup=main_menu())
+        return
+    await state.clear()
+    rows = [
+        [InlineKeyboardButton(text=label, callback_data=CategoryCb(code=code).pack())]
+        for code, label in CATEGORIES.items()
+    ]
+    await message.answer(ASK_CATEGORY, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def chose_category(query: CallbackQuery, callback_data: CategoryCb, state: FSMContext) -> None:
+    label = CATEGORIES.get(callback_data.code)
+    if label is None:
+        await query.answer("Lĩnh vực không hợp lệ.")
+        return
+    await state.set_state(PetitionForm.content)
+    await state.update_data(category=callback_data.code)
+    if query.message is not None:
+        await query.bot.edit_message_text(  # type: ignore[union-attr]
+            ASK_CONTENT.format(label=escape(label)),
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+        )
+    await query.answer()
+
+
+async def got_content(message: Message, state: FSMContext) -> None:
+    if fold(message.text or "") in CANCEL_WORDS:
+        await state.clear()
+        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=main_menu())
+        return
+    data: dict[str, str | None] = {"text": message.text or message.caption or ""}
+    if message.photo:
+        data.update(kind="photo", file_id=message.photo[-1].file_id, name=None)
+    elif message.document:
+        data.update(kind="document", file_id=message.document.file_id, name=message.document.file_name)
+    elif not message.text:
+        await message.answer(WRONG_CONTENT)
+        return
+    await state.update_data(data)
+    await state.set_state(PetitionForm.anonymity)
+    kb = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="👤 Gửi kèm họ tên", callback_data=AnonCb(anonymous=False).pack()),
+                InlineKeyboardButton(text="🕶 Gửi ẩn danh", callback_data=AnonCb(anonymous=True).pack()),
+            ]
+        ]
+    )
+    await message.answer(ASK_ANONYMITY, reply_markup=kb)
+
+
+async def chose_anonymity(
+    query: CallbackQuery, callback_data: AnonCb, state: FSMContext, session: AsyncSession, bot: Bot
+) -> None:
+    data = await state.get_data()
+    person = await person_by_telegram(session, telegram_user_id=query.from_user.id)
+    if person is None or "category" not in data:
+        await state.clear()
+        await query.answer("Phiên gửi kiến nghị đã hết hạn, xin bắt đầu lại.", show_alert=True)
+        return
+    try:
+        routing = await submit_petition(
+            session,
+            sender=person,
+            category=data["category"],
+            text=data.get("text") or "",
+            anonymous=callback_data.anonymous,
+            sender_chat_id=query.message.chat.id if query.message else query.from_user.id,
+            attachment_kind=data.get("kind"),
+            attachment_file_id=data.get("file_id"),
+            attachment_name=data.get("name"),
+        )
+    except PetitionError as exc:
+        await state.clear()
+        await query.answer(exc.message, show_alert=True)
+        return
+    await state.clear()
+    await notify(bot, session, routing)
+    whom = escape(routing.handling_unit.name) if routing.handling_unit else "Ban Chấp hành công đoàn cơ sở"
+    whom = f"Chủ tịch công đoàn cơ sở và cán bộ {whom}"
+    await query.answer()
+    await bot.send_message(query.from_user.id, SENT.format(ref=routing.petition.reference, whom=whom))
+
+
+async def _answer(message: Message, session: AsyncSession, bot: Bot, petition_id: int) -> None:
+    assert message.from_user is not None
+    scope = await scope_for_telegram_user(session, telegram_user_id=message.from_user.id)
+    if scope is None:
+        await message.answer(NOT_REGISTERED)
+        return
+    try:
+        petition = await answer_petition(
+            session,
+            scope=scope,
+            petition_id=petition_id,
+            answer=message.text or "",
+            answered_by_id=scope.person_id,
+        )
+    except PetitionError as exc:
+        await message.answer(exc.message)
+        return
+    await deliver_answer(bot, petition)
+    await message.answer(f"✅ Đã gửi trả lời kiến nghị <b>{petition.reference}</b> tới người gửi.")
+
+
+async def is_notice_reply(message: Message, session: AsyncSession) -> bool | dict[str, int]:
+    reply = message.reply_to_message
+    if reply is None or not message.text:
+        return False
+    petition = await petition_for_message(session, chat_id=message.chat.id, message_id=reply.message_id)
+    return {"petition_id": petition.id} if petition else False
+
+
+async def answer_by_reply(message: Message, session: AsyncSession, bot: Bot, petition_id: int) -> None:
+    await _answer(message, session, bot, petition_id)
+
+
+async def answer_typed(message: Message, session: AsyncSession, bot: Bot, state: FSMContext) -> None:
+    data = await state.get_data()
+    await state.clear()
+    if fold(message.text or "") in CANCEL_WORDS:
+        await message.answer("Đã huỷ trả lời.", reply_markup=main_menu())
+        return
+    await _answer(message, session, bot, int(data["petition_id"]))
+
+
+async def on_action(
+    query: CallbackQuery, callback_data: ActionCb, session: AsyncSession, state: FSMContext, bot: Bot
+) -> None:
+    scope = await scope_for_telegram_user(session, telegram_user_id=query.from_user.id)
+    petition = await session.get(Petition, callback_data.petition_id)
+    if scope is None or petition is None:
+        await query.answer("Không tìm thấy kiến nghị.", show_alert=True)
+        return
+    if callback_data.action == "answer":
+        await state.set_state(PetitionAnswer.text)
+        await state.update_data(petition_id=petition.id)
+        await query.answer()
+        await bot.send_message(query.from_user.id, ASK_ANSWER.format(ref=petition.reference))
+        return
+    try:
+        routing = await forward_petition(session, scope=scope, petition_id=petition.id)
+    except PetitionError as exc:
+        await query.answer(exc.message, show_alert=True)
+        return
+    count = await notify(bot, session, routing, forwarded=True)
+    target = routing.handling_unit.name if routing.handling_unit else ""
+    await query.answer(f"Đã chuyển lên {target} ({count} cán bộ nhận).", show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="petitions")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start, Command("kiennghi"))
+    router.message.register(start, F.text == PETITION_BUTTON)
+    router.callback_query.register(chose_category, CategoryCb.filter())
+    router.message.register(got_content, StateFilter(PetitionForm.content))
+    router.callback_query.register(chose_anonymity, AnonCb.filter(), StateFilter(PetitionForm.anonymity))
+    router.message.register(answer_typed, StateFilter(PetitionAnswer.text), F.text)
+    router.message.register(answer_by_reply, F.reply_to_message, is_notice_reply)
+    router.callback_query.register(on_action, ActionCb.filter())
+    return router

@@ -1,0 +1,45 @@
+"""Domain exceptions of the reports package, mapped to chat replies and HTTP statuses in one place each."""
+
+from __future__ import annotations
+
+from reports.validation import Issue
+
+
+class ReportError(Exception):
+    status = 400
+    code = "report_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ReportError):
+    status = 404
+    code = "not_found"
+
+
+class RoundClosed(ReportError):
+    status = 409
+    code = "round_closed"
+
+
+class NotTargeted(ReportError):
+    status = 409
+    code = "not_targeted"
+
+
+class Conflict(ReportError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidReply(ReportError):
+    """The reply has invalid values; nothing was stored."""
+
+    status = 422
+    code = "invalid_values"
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("\n".join(f"• {i.message}" for i in issues))
+        self.issues = issues

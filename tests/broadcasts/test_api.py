@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from api.app import create_app
+from bot.app import Loa
+from config.settings import Settings
+from directory.auth import issue_access_token
+from directory.models import Person, Role
+from storage.db import Database
+from tests.broadcasts import factories as f
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    loa = await Loa.create(settings)
+    async with AsyncClient(
+        transport=ASGITransport(app=create_app(loa, webhook=False)), base_url="http://t"
+    ) as c:
+        c.loa = loa  # type: ignore[attr-defined]
+        yield c
+    await loa.close()
+
+
+def auth(settings: Settings, person: Person) -> dict[str, str]:
+    token = issue_access_token(person_id=person.id, secret=settings.jwt_secret.get_secret_value(), minutes=5)
+    return {"Authorization": f"Bearer {token}"}
+
+
+BODY = {"title": "Chỉ thị 07", "content": {"kind": "text", "html": "<b>Kính gửi</b> <script>x</script>"}}
+
+
+async def test_full_lifecycle_with_scope_checks(
+    db: Database, settings: Settings, client: AsyncClient
+) -> None:
+    async with db.transaction() as s:
+        p = await f.province(s)
+        outsider = await f.person(s, "Cán bộ huyện", at=p.uppers[0], role=Role.officer)
+    officer, approver, other = auth(settings, p.officer), auth(settings, p.approver), auth(settings, outsider)
+    body = {
+        **BODY,
+        "audience": {"roots": [p.province.id], "targets": ["group", "leader"]},
+        "require_ack": True,
+    }
+
+    r = await client.post("/api/v1/broadcasts", json=body, headers={**officer, "Idempotency-Key": "k1"})
+    assert r.status_code == 201, r.text
+    b = r.json()
+    assert b["status"] == "draft" and "<script>" not in b["content"]["html"]
+    again = await client.post("/api/v1/broadcasts", json=body, headers={**officer, "Idempotency-Key": "k1"})
+    assert again.status_code == 200 and again.json()["id"] == b["id"]
+    assert (await client.post("/api/v1/broadcasts", json=body, headers=other)).status_code == 403
+    assert (await client.get(f"/api/v1/broadcasts/{b['id']}", headers=other)).status_code == 403
+
+    preview = await client.post("/api/v1/broadcasts/audience/preview", json=body["audience"], headers=officer)
+    assert preview.json()["total"] == 16 and len(preview.json()["by_unit"]) == 2
+
+    r = await client.post(f"/api/v1/broadcasts/{b['id']}/submit", headers=officer)
+    assert r.json()["status"] == "submitted"
+    r = await client.post(f"/api/v1/broadcasts/{b['id']}/approve", headers=officer)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "self_approval"
+    r = await client.post(f"/api/v1/broadcasts/{b['id']}/schedule", json={}, headers=officer)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_approved"
+    assert (await client.post(f"/api/v1/broadcasts/{b['id']}/approve", headers=approver)).json()[
+        "status"
+    ] == "approved"
+    r = await client.post(
+        f"/api/v1/broadcasts/{b['id']}/schedule", json={"at": "2099-01-01T07:00:00"}, headers=officer
+    )
+    assert r.status_code == 422
+    r = await client.post(f"/api/v1/broadcasts/{b['id']}/schedule", json={}, headers=officer)
+    assert r.json()["status"] == "sending" and r.json()["total"] == 16
+
+    st = (await client.get(f"/api/v1/broadcasts/{b['id']}/stats", headers=officer)).json()
+    assert st["by_outcome"] == {"pending": 16} and st["acks"] == {"chats": 0, "presses": 0}
+    rows = (
+        await client.get(
+            f"/api/v1/broadcasts/{b['id']}/recipients?chat_kind=private&limit=5", headers=officer
+        )
+    ).json()
+    assert rows["total"] == 6 and len(rows["items"]) == 5
+    r = await client.post(f"/api/v1/broadcasts/{b['id']}/cancel", headers=officer)
+    assert r.json()["status"] == "cancelled" and r.json()["stopped"] == 16
+    assert (await client.get("/api/v1/broadcasts/999999", headers=officer)).status_code == 404
+
+
+async def test_recurrence_via_api(db: Database, settings: Settings, client: AsyncClient) -> None:
+    async with db.transaction() as s:
+        p = await f.province(s)
+    officer = auth(settings, p.officer)
+    body = {**BODY, "audience": {"roots": [p.uppers[0].id]}}
+    b = (await client.post("/api/v1/broadcasts", json=body, headers=officer)).json()
+    await client.post(f"/api/v1/broadcasts/{b['id']}/submit", headers=officer)
+    rule = {"kind": "monthly_nth", "time": "07:00", "nth": 1, "weekday": 0}
+    r = await client.post(f"/api/v1/broadcasts/{b['id']}/recurrence", json={"rule": rule}, headers=officer)
+    assert r.status_code == 201 and r.json()["state"] == "active"
+    bad = await client.post(
+        f"/api/v1/broadcasts/{b['id']}/recurrence", json={"rule": {"kind": "x"}}, headers=officer
+    )
+    assert bad.status_code == 409 and bad.json()["error"]["code"] == "bad_rule"
+    listed = (await client.get(f"/api/v1/broadcasts/{b['id']}/recurrence", headers=officer)).json()
+    assert len(listed) == 1
