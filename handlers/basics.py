@@ -22,9 +22,18 @@ NOT_REGISTERED = (
 HELP = (
     "<b>Hướng dẫn sử dụng Loa</b>\n"
     "/start — bắt đầu, đăng ký bằng đường dẫn mời\n"
-    "/help — xem hướng dẫn này\n"
-    "/huy — huỷ thao tác đang làm\n"
-    "Bấm các nút ở menu bên dưới để dùng nhanh."
+    "/toi — đơn vị và vai trò của tôi\n"
+    "/tinmoi — tin mới, bật/tắt loại tin\n"
+    "/vanban <i>từ khoá</i> — tra cứu văn bản (gõ không dấu cũng được, vd: chi thi 07)\n"
+    "/kiennghi — gửi kiến nghị, phản ánh lên cấp trên\n"
+    "\n<b>Chủ tịch CĐCS</b>\n"
+    "/baocao <i>MÃ số liệu…</i> — gửi báo cáo một dòng, vd: /baocao TK 120 12 300; "
+    "hoặc trả lời ngay tin nhắn yêu cầu báo cáo\n"
+    "\n<b>Cán bộ công đoàn</b>\n"
+    "/donvi — xem đơn vị cấp dưới · /malienket — mã liên kết nhóm · /lienket <i>MÃ</i> (trong nhóm)\n"
+    "/guitin — soạn và phát tin · /thongke — tiến độ báo cáo · /xuatbaocao — tải bảng tổng hợp "
+    "· /duyet — duyệt báo cáo\n"
+    "\n/huy — huỷ thao tác đang làm · /help — xem hướng dẫn này"
 )
 
 
