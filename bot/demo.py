@@ -84,6 +84,19 @@ async def scene_broadcast(ctx: DemoContext) -> list[str]:
     return await play_broadcast_scene(sandbox=ctx.sandbox, db=ctx.loa.db, province=ctx.facts["province"])
 
 
+async def scene_reports(ctx: DemoContext) -> list[str]:
+    """A monthly report round: chairs answer three ways, reminders, escalation, roll-up, XLSX and chart."""
+    from reports.demo_scene import play_report_scene
+
+    return await play_report_scene(
+        sandbox=ctx.sandbox,
+        loa=ctx.loa,
+        province=ctx.facts["province"],
+        world=ctx.facts["world"],
+        workdir=ctx.workdir,
+    )
+
+
 async def scene_archive(ctx: DemoContext) -> list[str]:
     """Members search the archive without diacritics; a petition travels up and is answered."""
     from archive.demo_scene import play_archive_scene
@@ -95,6 +108,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("Làm quen", scene_first_contact),
     ("Tổ chức: cây đơn vị, lời mời, gắn nhóm", scene_directory),
     ("Phát văn bản chỉ đạo xuống cơ sở", scene_broadcast),
+    ("Kỳ báo cáo: yêu cầu, trả lời, nhắc, tổng hợp", scene_reports),
     ("Kho văn bản và kiến nghị của đoàn viên", scene_archive),
 ]
 
