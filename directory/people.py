@@ -345,3 +345,23 @@ async def _root_ids(session: AsyncSession) -> list[int]:
 def require_grant_right(scope: Scope, *, role: Role, unit: OrgUnit) -> None:
     """Officers give member and leader roles in their subtree; officer, approver and admin need an admin."""
     scope.require(GRANTED_BY[role], unit.path)
+
+
+async def telegram_ids_with_roles(
+    session: AsyncSession, *, unit_ids: set[int], roles: list[Role], exclude_person_id: int | None = None
+) -> list[int]:
+    """Telegram ids of the registered people holding one of `roles` in one of the units."""
+    query = (
+        select(Person.telegram_user_id)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(
+            RoleAssignment.unit_id.in_(unit_ids),
+            RoleAssignment.role.in_([r.value for r in roles]),
+            Person.telegram_user_id.is_not(None),
+            Person.is_active.is_(True),
+        )
+        .distinct()
+    )
+    if exclude_person_id is not None:
+        query = query.where(Person.id != exclude_person_id)
+    return [tid for tid in (await session.scalars(query)).all() if tid is not None]

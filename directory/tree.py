@@ -59,6 +59,22 @@ async def find_by_code(session: AsyncSession, *, code: str) -> OrgUnit | None:
     return await session.scalar(select(OrgUnit).where(OrgUnit.code == code.strip()))
 
 
+async def lookup_code(session: AsyncSession, *, code: str) -> OrgUnit | None:
+    """Like `resolve_code`, for typed input: None instead of an error when nothing matches."""
+    try:
+        return await resolve_code(session, code=code)
+    except NotFound:
+        return None
+
+
+async def units_at_paths(session: AsyncSession, *, paths: list[str]) -> list[OrgUnit]:
+    """The units whose paths are given (e.g. a scope's roots), by name."""
+    if not paths:
+        return []
+    query = select(OrgUnit).where(OrgUnit.path.in_(paths)).order_by(OrgUnit.name, OrgUnit.id)
+    return list((await session.scalars(query)).all())
+
+
 async def resolve_code(session: AsyncSession, *, code: str) -> OrgUnit:
     """The unit a code stands for today: a merged unit's code leads to the unit that absorbed it."""
     unit = await find_by_code(session, code=code)

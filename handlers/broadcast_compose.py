@@ -15,7 +15,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts import audience, service
@@ -25,8 +24,9 @@ from broadcasts.config import BroadcastConfig
 from broadcasts.errors import BroadcastError
 from common.vietnamese import VN_TZ, format_datetime, parse_date
 from config.settings import Settings
+from directory import people, tree
 from directory.access import AccessDenied, Scope, scope_for_telegram_user
-from directory.models import OrgUnit, Person, Role, RoleAssignment
+from directory.models import OrgUnit, Role
 
 NOT_OFFICER = "Chức năng phát tin dành cho cán bộ công đoàn."
 ASK_CONTENT = "Xin gửi (hoặc chuyển tiếp) nội dung cần phát: chữ, ảnh hoặc tệp văn bản kèm chú thích."
@@ -75,22 +75,12 @@ async def _tree_view(
     at = data.get("at")
     rows: list[list[InlineKeyboardButton]] = []
     if at is None:
-        units = list(
-            await session.scalars(
-                select(OrgUnit).where(OrgUnit.path.in_(scope.roots(Role.officer))).order_by(OrgUnit.name)
-            )
-        )
+        units = await tree.units_at_paths(session, paths=scope.roots(Role.officer))
         title = "Chọn đơn vị nhận tin (bấm 📂 để xem đơn vị trực thuộc):"
     else:
         here = await session.get(OrgUnit, at)
         assert here is not None
-        units = list(
-            await session.scalars(
-                select(OrgUnit)
-                .where(OrgUnit.parent_id == at, OrgUnit.is_active.is_(True))
-                .order_by(OrgUnit.name)
-            )
-        )
+        units = await tree.children(session, unit=here)
         mark = "✅" if here.id in picked else "☐"
         rows.append([_btn(f"{mark} Cả {here.name}", f"bcw:pick:{here.id}")])
         up = (
@@ -283,23 +273,15 @@ async def _finish(
 async def _ask_approvers(event: CallbackQuery | Message, session: AsyncSession, b: Any) -> None:
     roots = await audience.root_units(session, AudienceSpec.from_dict(b.audience))
     ancestors = {int(x) for r in roots for x in r.path.strip("/").split("/")}
-    rows = await session.execute(
-        select(Person.telegram_user_id)
-        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(
-            RoleAssignment.unit_id.in_(ancestors),
-            RoleAssignment.role.in_([Role.approver, Role.admin]),
-            Person.id != b.author_id,
-            Person.telegram_user_id.is_not(None),
-        )
+    approvers = await people.telegram_ids_with_roles(
+        session, unit_ids=ancestors, roles=[Role.approver, Role.admin], exclude_person_id=b.author_id
     )
     markup = InlineKeyboardMarkup(inline_keyboard=[[_btn("✅ Duyệt và gửi", f"bca:approve:{b.id}")]])
     body = (tg_html.split(b.content.get("html", ""), 3000) or [""])[0]
     text = f"📝 Tin chờ duyệt: «{html.escape(b.title)}» — {b.total} nơi nhận.\n\n{body}"
     assert event.bot is not None
-    for (tg_user,) in rows.tuples():
-        if tg_user is not None:
-            await event.bot.send_message(tg_user, text, reply_markup=markup)
+    for tg_user in approvers:
+        await event.bot.send_message(tg_user, text, reply_markup=markup)
 
 
 async def approve(query: CallbackQuery, session: AsyncSession) -> None:

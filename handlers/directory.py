@@ -9,10 +9,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import fold, format_datetime
+from directory import tree
 from directory.access import Scope, scope_for_telegram_user
 from directory.browse import (
     child_page,
@@ -169,7 +169,7 @@ async def link_code(message: Message, command: CommandObject, session: AsyncSess
         return
     if command.args:
         unit_code, _, typed_block = command.args.strip().partition(" ")
-        unit = await session.scalar(select(OrgUnit).where(OrgUnit.code == unit_code.strip()))
+        unit = await tree.lookup_code(session, code=unit_code)
         if unit is None or not scope.allows(Role.officer, unit.path):
             await message.answer(
                 f"Không tìm thấy đơn vị <code>{escape(unit_code)}</code> trong phạm vi phụ trách."

@@ -16,10 +16,10 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import fold
+from directory import tree
 from directory.access import Scope, scope_for_person
 from directory.models import OrgUnit, Role
 from reports.audience import person_by_telegram
@@ -62,9 +62,10 @@ async def officer_scope(session: AsyncSession, telegram_user_id: int) -> tuple[S
 async def officer_unit(session: AsyncSession, scope: Scope, code: str | None) -> OrgUnit | None:
     """The unit asked for by code (if within the officer's subtree), else the officer's topmost unit."""
     if code:
-        unit = await session.scalar(select(OrgUnit).where(OrgUnit.code == code.strip()))
+        unit = await tree.lookup_code(session, code=code)
         return unit if unit is not None and scope.allows(Role.officer, unit.path) else None
-    return await session.scalar(select(OrgUnit).where(OrgUnit.path == scope.roots(Role.officer)[0]))
+    roots = await tree.units_at_paths(session, paths=scope.roots(Role.officer)[:1])
+    return roots[0] if roots else None
 
 
 def stats_markup(round_id: int, unit_id: int) -> InlineKeyboardMarkup:
