@@ -12,8 +12,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
 from bot import retry
@@ -46,10 +47,24 @@ def build_fsm_storage(settings: Settings, db: Database, redis: Redis | None) -> 
     return SqlStorage(db)
 
 
+def build_isolation(redis: Redis | None) -> BaseEventIsolation:
+    """Updates of one chat are handled one at a time, each after the previous one committed: a leader
+    answering a form quickly never races the commit of the question before. Other chats run in parallel."""
+    if redis is not None:
+        return RedisEventIsolation(redis, key_builder=DefaultKeyBuilder(prefix="loa:lock", with_destiny=True))
+    return SimpleEventIsolation()
+
+
 def build_dispatcher(
-    *, settings: Settings, db: Database, metrics: Metrics, storage: BaseStorage, **services: Any
+    *,
+    settings: Settings,
+    db: Database,
+    metrics: Metrics,
+    storage: BaseStorage,
+    isolation: BaseEventIsolation | None = None,
+    **services: Any,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage)
+    dp = Dispatcher(storage=storage, events_isolation=isolation or SimpleEventIsolation())
     dp.update.outer_middleware(UnitOfWorkMiddleware(db, metrics))
     dp.include_routers(*build_routers())
     dp.workflow_data.update(settings=settings, db=db, metrics=metrics, **services)
@@ -80,7 +95,9 @@ class Loa:
             metrics = Metrics()
             storage = build_fsm_storage(settings, db, redis)
             bot = build_bot(settings)
-            dp = build_dispatcher(settings=settings, db=db, metrics=metrics, storage=storage)
+            dp = build_dispatcher(
+                settings=settings, db=db, metrics=metrics, storage=storage, isolation=build_isolation(redis)
+            )
         except BaseException:
             await db.dispose()
             if redis is not None:
