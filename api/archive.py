@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -34,14 +32,6 @@ class DocumentIn(BaseModel):
         default=None, description="None: visible to everyone (admins only)"
     )
     tags: list[str] = Field(default_factory=list, max_length=20)
-
-
-@contextmanager
-def _mapped() -> Iterator[None]:
-    try:
-        yield
-    except documents.ArchiveError as exc:
-        raise ApiError(404 if exc.code == "unknown_unit" else 400, exc.code, exc.message) from exc
 
 
 async def _document_out(session: SessionDep, doc: Document) -> dict[str, Any]:
@@ -82,8 +72,7 @@ def build_router() -> APIRouter:
             if unit is None:
                 raise ApiError(404, "unknown_unit", "Không tìm thấy đơn vị.")
             scope.require(Role.officer, unit.path)
-        with _mapped():
-            doc = await documents.create_document(session, new=documents.NewDocument(**body.model_dump()))
+        doc = await documents.create_document(session, new=documents.NewDocument(**body.model_dump()))
         return await _document_out(session, doc)
 
     @router.get("/documents/search")
@@ -134,14 +123,13 @@ def build_router() -> APIRouter:
         else:
             scope.require(Role.officer, row.visibility_path)
         data = await file.read(documents.MAX_FILE_BYTES + 1)
-        with _mapped():
-            stored = await documents.attach_file(
-                session,
-                document_id=doc.id,
-                filename=file.filename or "tep",
-                mime_type=file.content_type or "",
-                data=data,
-            )
+        stored = await documents.attach_file(
+            session,
+            document_id=doc.id,
+            filename=file.filename or "tep",
+            mime_type=file.content_type or "",
+            data=data,
+        )
         return {
             "id": stored.id,
             "filename": stored.filename,

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import ScopeDep, SessionDep
+from api.deps import ScopeDep, SessionDep, listing_roots
 from directory import audit, tree
 from directory.access import AccessDenied
 from directory.models import AuditEntry, Role
@@ -41,14 +41,10 @@ def build_router() -> APIRouter:
         limit: int = Query(default=100, ge=1, le=1000),
         before_id: int | None = None,
     ) -> dict[str, Any]:
-        roots: list[str] | None = scope.roots(Role.admin)
-        if unit_id is not None:
-            unit = await tree.get_unit(session, unit_id=unit_id)
-            scope.require(Role.admin, unit.path)
-            roots = [unit.path]
-        elif not roots:
+        roots: list[str] | None = await listing_roots(session, scope, Role.admin, unit_id)
+        if not roots:
             raise AccessDenied()
-        elif any(len(tree.path_ids(r)) == 1 for r in roots):
+        if unit_id is None and any(len(tree.path_ids(r)) == 1 for r in roots):
             roots = None  # an admin of the root reads everything, including changes outside any unit
         entries = await audit.list_entries(
             session,

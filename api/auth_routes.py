@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import LoaDep, ScopeDep, SessionDep
-from api.errors import ApiError
-from directory import auth, tree
+from api.deps import LoaDep, ScopeDep, SessionDep, listing_roots, unit_in_scope
+from directory import auth
+from directory.access import AccessDenied
 from directory.models import ApiKey, OrgUnit, Role
 
 
@@ -45,10 +45,7 @@ def build_router() -> APIRouter:
 
     @router.post("/auth/login")
     async def login(body: LoginIn, loa: LoaDep, session: SessionDep) -> dict[str, Any]:
-        try:
-            person = await auth.authenticate(session, login=body.login, password=body.password)
-        except auth.AuthError as exc:
-            raise ApiError(401, exc.code, exc.message) from exc
+        person = await auth.authenticate(session, login=body.login, password=body.password)
         minutes = loa.settings.access_token_minutes
         token = auth.issue_access_token(
             person_id=person.id, secret=loa.settings.jwt_secret.get_secret_value(), minutes=minutes
@@ -57,8 +54,7 @@ def build_router() -> APIRouter:
 
     @router.post("/api-keys", status_code=201)
     async def create_key(body: ApiKeyIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
-        unit = await tree.get_unit(session, unit_id=body.unit_id)
-        scope.require(Role.admin, unit.path)
+        unit = await unit_in_scope(session, scope, body.unit_id, Role.admin)
         new = await auth.create_api_key(
             session,
             actor=scope.actor,
@@ -71,13 +67,9 @@ def build_router() -> APIRouter:
 
     @router.get("/api-keys")
     async def list_keys(scope: ScopeDep, session: SessionDep, unit_id: int | None = None) -> dict[str, Any]:
-        roots = scope.roots(Role.admin)
-        if unit_id is not None:
-            unit = await tree.get_unit(session, unit_id=unit_id)
-            scope.require(Role.admin, unit.path)
-            roots = [unit.path]
-        elif not roots:
-            scope.require(Role.admin, "/")
+        roots = await listing_roots(session, scope, Role.admin, unit_id)
+        if not roots:
+            raise AccessDenied()
         keys = await auth.list_api_keys(session, roots=roots)
         return {"items": [key_out(k, u) for k, u in keys]}
 

@@ -3,8 +3,6 @@ statistics and per-recipient status. Every route checks the caller's scope over 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +15,6 @@ from api.errors import ApiError
 from broadcasts import aftercare, audience, schedules, service, stats
 from broadcasts.audience import AudienceSpec
 from broadcasts.config import BroadcastConfig
-from broadcasts.errors import BroadcastError
 from broadcasts.models import Broadcast, BroadcastSchedule
 from broadcasts.scheduled import pacer_for, transport_for
 from directory.access import Scope
@@ -72,14 +69,6 @@ class CorrectIn(BaseModel):
     content: ContentIn
 
 
-@contextmanager
-def domain_errors() -> Iterator[None]:
-    try:
-        yield
-    except BroadcastError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
-
-
 def broadcast_out(b: Broadcast) -> dict[str, Any]:
     return {
         "id": b.id,
@@ -126,88 +115,79 @@ def build_router() -> APIRouter:
         response: Response,
         idempotency_key: str | None = Header(default=None, max_length=100),
     ) -> dict[str, Any]:
-        with domain_errors():
-            b, created = await service.create(
-                session,
-                scope=scope,
-                title=body.title,
-                content=body.content.model_dump(),
-                audience_spec=body.audience.model_dump(),
-                document_id=body.document_id,
-                require_ack=body.require_ack,
-                ack_deadline=_aware(body.ack_deadline),
-                paid=body.paid,
-                idempotency_key=idempotency_key,
-            )
+        b, created = await service.create(
+            session,
+            scope=scope,
+            title=body.title,
+            content=body.content.model_dump(),
+            audience_spec=body.audience.model_dump(),
+            document_id=body.document_id,
+            require_ack=body.require_ack,
+            ack_deadline=_aware(body.ack_deadline),
+            paid=body.paid,
+            idempotency_key=idempotency_key,
+        )
         if not created:
             response.status_code = 200
         return broadcast_out(b)
 
     @router.get("/{broadcast_id}")
     async def read(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        with domain_errors():
-            return broadcast_out(await _visible(session, scope, broadcast_id))
+        return broadcast_out(await _visible(session, scope, broadcast_id))
 
     @router.patch("/{broadcast_id}")
     async def patch(
         broadcast_id: int, body: BroadcastPatch, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
-        with domain_errors():
-            b = await service.update_draft(
-                session,
-                scope=scope,
-                broadcast_id=broadcast_id,
-                title=body.title,
-                content=body.content.model_dump() if body.content else None,
-                audience_spec=body.audience.model_dump() if body.audience else None,
-                document_id=body.document_id,
-                require_ack=body.require_ack,
-                ack_deadline=_aware(body.ack_deadline),
-            )
+        b = await service.update_draft(
+            session,
+            scope=scope,
+            broadcast_id=broadcast_id,
+            title=body.title,
+            content=body.content.model_dump() if body.content else None,
+            audience_spec=body.audience.model_dump() if body.audience else None,
+            document_id=body.document_id,
+            require_ack=body.require_ack,
+            ack_deadline=_aware(body.ack_deadline),
+        )
         return broadcast_out(b)
 
     @router.post("/{broadcast_id}/submit")
     async def submit(broadcast_id: int, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, Any]:
-        with domain_errors():
-            config = BroadcastConfig.from_settings(loa.settings)
-            return broadcast_out(
-                await service.submit(session, scope=scope, broadcast_id=broadcast_id, config=config)
-            )
+        config = BroadcastConfig.from_settings(loa.settings)
+        return broadcast_out(
+            await service.submit(session, scope=scope, broadcast_id=broadcast_id, config=config)
+        )
 
     @router.post("/{broadcast_id}/approve")
     async def approve(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        with domain_errors():
-            return broadcast_out(await service.approve(session, scope=scope, broadcast_id=broadcast_id))
+        return broadcast_out(await service.approve(session, scope=scope, broadcast_id=broadcast_id))
 
     @router.post("/{broadcast_id}/reject")
     async def reject(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        with domain_errors():
-            return broadcast_out(await service.reject(session, scope=scope, broadcast_id=broadcast_id))
+        return broadcast_out(await service.reject(session, scope=scope, broadcast_id=broadcast_id))
 
     @router.post("/{broadcast_id}/schedule")
     async def schedule(
         broadcast_id: int, body: ScheduleIn, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
-        with domain_errors():
-            b = await service.schedule(session, scope=scope, broadcast_id=broadcast_id, at=_aware(body.at))
-            return broadcast_out(b)
+        b = await service.schedule(session, scope=scope, broadcast_id=broadcast_id, at=_aware(body.at))
+        return broadcast_out(b)
 
     @router.post("/{broadcast_id}/recurrence", status_code=201)
     async def recurrence(
         broadcast_id: int, body: RuleIn, session: SessionDep, scope: ScopeDep, loa: LoaDep
     ) -> dict[str, Any]:
-        with domain_errors():
-            sched = await schedules.create_schedule(
-                session, scope=scope, template_id=broadcast_id, rule=body.rule, tz=loa.settings.tz
-            )
+        sched = await schedules.create_schedule(
+            session, scope=scope, template_id=broadcast_id, rule=body.rule, tz=loa.settings.tz
+        )
         return {"id": sched.id, "rule": sched.rule, "state": sched.state, "next_run_at": sched.next_run_at}
 
     @router.get("/{broadcast_id}/recurrence")
     async def list_recurrence(
         broadcast_id: int, session: SessionDep, scope: ScopeDep
     ) -> list[dict[str, Any]]:
-        with domain_errors():
-            await _visible(session, scope, broadcast_id)
+        await _visible(session, scope, broadcast_id)
         rows = await session.scalars(
             select(BroadcastSchedule).where(BroadcastSchedule.template_id == broadcast_id)
         )
@@ -224,47 +204,41 @@ def build_router() -> APIRouter:
 
     @router.post("/{broadcast_id}/cancel")
     async def cancel(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        with domain_errors():
-            b, stopped = await service.cancel(session, scope=scope, broadcast_id=broadcast_id)
+        b, stopped = await service.cancel(session, scope=scope, broadcast_id=broadcast_id)
         return {**broadcast_out(b), "stopped": stopped}
 
     @router.post("/{broadcast_id}/correct")
     async def correct(broadcast_id: int, body: CorrectIn, scope: ScopeDep, loa: LoaDep) -> dict[str, int]:
         config = BroadcastConfig.from_settings(loa.settings)
-        with domain_errors():
-            result = await aftercare.correct(
-                loa.db,
-                scope=scope,
-                broadcast_id=broadcast_id,
-                content=body.content.model_dump(),
-                transport=transport_for(loa),
-                pacer=pacer_for(loa, config),
-            )
+        result = await aftercare.correct(
+            loa.db,
+            scope=scope,
+            broadcast_id=broadcast_id,
+            content=body.content.model_dump(),
+            transport=transport_for(loa),
+            pacer=pacer_for(loa, config),
+        )
         return result.as_dict()
 
     @router.post("/{broadcast_id}/recall")
     async def recall(broadcast_id: int, scope: ScopeDep, loa: LoaDep) -> dict[str, int]:
         config = BroadcastConfig.from_settings(loa.settings)
-        with domain_errors():
-            result = await aftercare.recall(
-                loa.db,
-                scope=scope,
-                broadcast_id=broadcast_id,
-                transport=transport_for(loa),
-                pacer=pacer_for(loa, config),
-                config=config,
-            )
+        result = await aftercare.recall(
+            loa.db,
+            scope=scope,
+            broadcast_id=broadcast_id,
+            transport=transport_for(loa),
+            pacer=pacer_for(loa, config),
+            config=config,
+        )
         return result.as_dict()
 
     @router.post("/audience/preview")
     async def preview(body: AudienceIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        try:
-            spec = AudienceSpec.from_dict(body.model_dump())
-            for unit in await audience.root_units(session, spec):
-                scope.require(Role.officer, unit.path)
-            p = await audience.preview(session, spec)
-        except audience.AudienceError as exc:
-            raise ApiError(422, "bad_audience", exc.message) from exc
+        spec = AudienceSpec.from_dict(body.model_dump())
+        for unit in await audience.root_units(session, spec):
+            scope.require(Role.officer, unit.path)
+        p = await audience.preview(session, spec)
         return {
             "total": p.total,
             "skipped_inactive": p.skipped_inactive,
@@ -273,9 +247,8 @@ def build_router() -> APIRouter:
 
     @router.get("/{broadcast_id}/stats")
     async def statistics(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        with domain_errors():
-            await _visible(session, scope, broadcast_id)
-            return (await stats.stats(session, broadcast_id=broadcast_id)).as_dict()
+        await _visible(session, scope, broadcast_id)
+        return (await stats.stats(session, broadcast_id=broadcast_id)).as_dict()
 
     @router.get("/{broadcast_id}/recipients")
     async def recipients(
@@ -288,8 +261,7 @@ def build_router() -> APIRouter:
         limit: int = Query(default=100, ge=1, le=1000),
         offset: int = Query(default=0, ge=0),
     ) -> dict[str, Any]:
-        with domain_errors():
-            await _visible(session, scope, broadcast_id)
+        await _visible(session, scope, broadcast_id)
         q = stats.recipients_query(broadcast_id, status=status, unit_id=unit_id, chat_kind=chat_kind)
         total = await session.scalar(select(func.count()).select_from(q.subquery()))
         rows = (await session.execute(q.limit(limit).offset(offset))).all()

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import ScopeDep, SessionDep
-from directory import chats, tree
+from api.deps import ScopeDep, SessionDep, listing_roots
+from directory import chats
 from directory.access import AccessDenied, Scope
 from directory.errors import NotFound
 from directory.models import Chat, Role
@@ -52,11 +52,7 @@ def build_router() -> APIRouter:
         limit: int = Query(default=100, ge=1, le=500),
         offset: int = Query(default=0, ge=0),
     ) -> list[dict[str, Any]]:
-        roots = scope.roots(Role.officer)
-        if unit_id is not None:
-            unit = await tree.get_unit(session, unit_id=unit_id)
-            scope.require(Role.officer, unit.path)
-            roots = [unit.path]
+        roots = await listing_roots(session, scope, Role.officer, unit_id)
         rows = await chats.list_chats(
             session, roots=roots, kind=kind, active=active, limit=limit, offset=offset
         )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import ApiError
 from bot.app import Loa
+from directory import tree
 from directory.access import Grant, Scope, scope_for_person
 from directory.auth import AuthError, find_api_key, read_access_token
 from directory.models import OrgUnit, Person, Role
@@ -36,26 +37,36 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 async def get_scope(request: Request, loa: LoaDep, session: SessionDep) -> Scope:
     header = request.headers.get("Authorization", "")
     api_key = request.headers.get("X-API-Key")
-    try:
-        if api_key:
-            key = await find_api_key(session, api_key)
-            unit = await session.get(OrgUnit, key.unit_id)
-            if unit is None or not unit.is_active:
-                raise AuthError("bad_api_key", "Khoá API không còn hiệu lực.")
-            return Scope(actor=f"api_key:{key.id}", grants=(Grant(Role(key.role), unit.id, unit.path),))
-        if header.lower().startswith("bearer "):
-            person_id = read_access_token(
-                header[7:].strip(), secret=loa.settings.jwt_secret.get_secret_value()
-            )
-            person = await session.scalar(
-                select(Person).where(Person.id == person_id, Person.is_active.is_(True))
-            )
-            if person is None:
-                raise AuthError("bad_token", "Tài khoản không còn hoạt động.")
-            return await scope_for_person(session, person=person)
-    except AuthError as exc:
-        raise ApiError(401, exc.code, exc.message) from exc
+    if api_key:
+        key = await find_api_key(session, api_key)
+        unit = await session.get(OrgUnit, key.unit_id)
+        if unit is None or not unit.is_active:
+            raise AuthError("bad_api_key", "Khoá API không còn hiệu lực.")
+        return Scope(actor=f"api_key:{key.id}", grants=(Grant(Role(key.role), unit.id, unit.path),))
+    if header.lower().startswith("bearer "):
+        person_id = read_access_token(header[7:].strip(), secret=loa.settings.jwt_secret.get_secret_value())
+        person = await session.scalar(
+            select(Person).where(Person.id == person_id, Person.is_active.is_(True))
+        )
+        if person is None:
+            raise AuthError("bad_token", "Tài khoản không còn hoạt động.")
+        return await scope_for_person(session, person=person)
     raise ApiError(401, "unauthorized", "Cần đăng nhập (Bearer token) hoặc khoá API (X-API-Key).")
 
 
 ScopeDep = Annotated[Scope, Depends(get_scope)]
+
+
+async def unit_in_scope(session: AsyncSession, scope: Scope, unit_id: int, role: Role) -> OrgUnit:
+    """The unit, when the caller holds `role` over it (NotFound, AccessDenied otherwise)."""
+    unit = await tree.get_unit(session, unit_id=unit_id)
+    scope.require(role, unit.path)
+    return unit
+
+
+async def listing_roots(session: AsyncSession, scope: Scope, role: Role, unit_id: int | None) -> list[str]:
+    """The subtrees a listing covers: the unit asked for (the caller must hold `role` over it), else every
+    subtree where the caller holds `role` (none: an empty list)."""
+    if unit_id is None:
+        return scope.roots(role)
+    return [(await unit_in_scope(session, scope, unit_id, role)).path]

@@ -1,4 +1,7 @@
-"""Every failure the API returns has the same shape: {"error": {"code", "message"}}."""
+"""Every failure the API returns has the same shape: {"error": {"code", "message", ...details}}.
+
+Domain exceptions (common.errors.DomainError: every domain's errors, access denials, ApiError) are mapped
+here once, with their own 4xx status; routes let them propagate."""
 
 from __future__ import annotations
 
@@ -9,18 +12,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from directory.access import AccessDenied
-from directory.errors import DirectoryError
+from common.errors import DomainError
 
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
+class ApiError(DomainError):
+    """An error found by the API layer itself (a missing row, a malformed parameter)."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code, status=status)
 
 
 def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
@@ -28,17 +29,10 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
-
-    @app.exception_handler(AccessDenied)
-    async def _access_denied(_: Request, exc: AccessDenied) -> JSONResponse:
-        return JSONResponse(error_body("forbidden", exc.message), status_code=403)
-
-    @app.exception_handler(DirectoryError)
-    async def _directory_error(_: Request, exc: DirectoryError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=exc.status)
+    @app.exception_handler(DomainError)
+    async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        status = exc.status if 400 <= exc.status < 500 else 400  # a domain error is never a server fault
+        return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import LoaDep, ScopeDep, SessionDep
-from directory import invitations, tree
-from directory.access import Scope
+from api.deps import LoaDep, ScopeDep, SessionDep, listing_roots, unit_in_scope
+from directory import invitations
 from directory.errors import NotFound
 from directory.invitation_export import InvitationRow, invitations_qr_zip, invitations_xlsx
 from directory.models import Department, Invitation, OrgUnit, Role, UnitKind
@@ -61,18 +60,12 @@ async def _bot_username(loa: LoaDep) -> str:
     return me.username or "loa_bot"
 
 
-async def _unit(session: SessionDep, scope: Scope, unit_id: int) -> OrgUnit:
-    unit = await tree.get_unit(session, unit_id=unit_id)
-    scope.require(Role.officer, unit.path)
-    return unit
-
-
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/invitations", tags=["invitations"])
 
     @router.post("", status_code=201)
     async def create(body: InvitationIn, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, Any]:
-        unit = await _unit(session, scope, body.unit_id)
+        unit = await unit_in_scope(session, scope, body.unit_id, Role.officer)
         made = await invitations.create_invitation(
             session,
             scope=scope,
@@ -94,7 +87,7 @@ def build_router() -> APIRouter:
         loa: LoaDep,
         format: Literal["json", "xlsx", "qr"] = "json",
     ) -> dict[str, Any] | Response:
-        root = await _unit(session, scope, body.unit_id)
+        root = await unit_in_scope(session, scope, body.unit_id, Role.officer)
         made = await invitations.create_bulk_invitations(
             session,
             scope=scope,
@@ -142,9 +135,7 @@ def build_router() -> APIRouter:
         limit: int = Query(default=100, ge=1, le=500),
         offset: int = Query(default=0, ge=0),
     ) -> list[dict[str, Any]]:
-        roots = scope.roots(Role.officer)
-        if unit_id is not None:
-            roots = [(await _unit(session, scope, unit_id)).path]
+        roots = await listing_roots(session, scope, Role.officer, unit_id)
         rows = await invitations.list_invitations(session, roots=roots, limit=limit, offset=offset)
         return [invitation_out(i, u) for i, u in rows]
 
@@ -153,14 +144,14 @@ def build_router() -> APIRouter:
         inv = await session.get(Invitation, invitation_id)
         if inv is None:
             raise NotFound("Không tìm thấy lời mời.")
-        return invitation_out(inv, await _unit(session, scope, inv.unit_id))
+        return invitation_out(inv, await unit_in_scope(session, scope, inv.unit_id, Role.officer))
 
     @router.post("/{invitation_id}/revoke")
     async def revoke(invitation_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         inv = await session.get(Invitation, invitation_id)
         if inv is None:
             raise NotFound("Không tìm thấy lời mời.")
-        unit = await _unit(session, scope, inv.unit_id)
+        unit = await unit_in_scope(session, scope, inv.unit_id, Role.officer)
         await invitations.revoke_invitation(session, scope=scope, invitation=inv)
         return invitation_out(inv, unit)
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import ScopeDep, SessionDep
+from api.deps import ScopeDep, SessionDep, listing_roots
 from directory import people, tree
 from directory.access import AccessDenied, Scope
 from directory.models import Department, Person, Role, RoleAssignment
@@ -74,12 +74,8 @@ def build_router() -> APIRouter:
         limit: int = Query(default=100, ge=1, le=1000),
         offset: int = Query(default=0, ge=0),
     ) -> dict[str, Any]:
-        roots = scope.roots(Role.officer)
-        if unit_id is not None:
-            unit = await tree.get_unit(session, unit_id=unit_id)
-            scope.require(Role.officer, unit.path)
-            roots = [unit.path]
-        elif not roots:
+        roots = await listing_roots(session, scope, Role.officer, unit_id)
+        if not roots:
             raise AccessDenied()
         found = await people.list_people(session, roots=roots, query=q, limit=limit, offset=offset)
         return {"items": [person_out(p) for p in found]}

@@ -4,8 +4,6 @@ sender in chat), forwarding one level up, closing, and statistics by category an
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -22,14 +20,6 @@ log = logging.getLogger(__name__)
 
 class AnswerIn(BaseModel):
     answer: str = Field(min_length=1, max_length=4000)
-
-
-@contextmanager
-def _mapped() -> Iterator[None]:
-    try:
-        yield
-    except petitions.PetitionError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from exc
 
 
 def build_router() -> APIRouter:
@@ -60,8 +50,7 @@ def build_router() -> APIRouter:
 
     @router.get("/{petition_id}")
     async def read(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        with _mapped():
-            petition = await petitions.get_petition(session, petition_id=petition_id)
+        petition = await petitions.get_petition(session, petition_id=petition_id)
         if not petitions.may_view(scope, petition):
             raise ApiError(404, "not_found", "Không tìm thấy kiến nghị.")
         return await officer_view(session, petition=petition)
@@ -70,14 +59,13 @@ def build_router() -> APIRouter:
     async def answer(
         petition_id: int, body: AnswerIn, session: SessionDep, scope: ScopeDep, loa: LoaDep
     ) -> dict[str, Any]:
-        with _mapped():
-            petition = await petitions.answer_petition(
-                session,
-                scope=scope,
-                petition_id=petition_id,
-                answer=body.answer,
-                answered_by_id=scope.person_id,
-            )
+        petition = await petitions.answer_petition(
+            session,
+            scope=scope,
+            petition_id=petition_id,
+            answer=body.answer,
+            answered_by_id=scope.person_id,
+        )
         delivered = True
         try:
             await deliver_answer(loa.bot, petition)
@@ -88,15 +76,13 @@ def build_router() -> APIRouter:
 
     @router.post("/{petition_id}/forward")
     async def forward(petition_id: int, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, Any]:
-        with _mapped():
-            routing = await petitions.forward_petition(session, scope=scope, petition_id=petition_id)
+        routing = await petitions.forward_petition(session, scope=scope, petition_id=petition_id)
         notified = await notify(loa.bot, session, routing, forwarded=True)
         return {**await officer_view(session, petition=routing.petition), "notified": notified}
 
     @router.post("/{petition_id}/close")
     async def close(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        with _mapped():
-            petition = await petitions.close_petition(session, scope=scope, petition_id=petition_id)
+        petition = await petitions.close_petition(session, scope=scope, petition_id=petition_id)
         return await officer_view(session, petition=petition)
 
     return router

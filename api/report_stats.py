@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import LoaDep, ScopeDep, SessionDep
-from api.reports import XLSX, ReportRoute, _officer_unit, _unit
+from api.reports import XLSX, _officer_unit, _unit
 from directory.models import Role
 from reports import rollup as rollups
 from reports.chart import completeness_chart
@@ -20,7 +20,7 @@ from reports.services import form_of_round, get_round
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(route_class=ReportRoute)
+    router = APIRouter()
 
     @router.get("/rounds/{round_id}/rollup")
     async def get_rollup(

@@ -3,13 +3,10 @@ ranking and exports. Officers act on their subtree; leaders only on their own un
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
@@ -17,8 +14,6 @@ from api.deps import LoaDep, ScopeDep, SessionDep
 from api.errors import ApiError
 from directory.access import AccessDenied, Scope
 from directory.models import OrgUnit, Role
-from reports.errors import InvalidReply, ReportError
-from reports.forms import TemplateDefinitionError
 from reports.models import PeriodKind, ReportRevision, ReportRound, ReportSubmission, ReportTemplate
 from reports.notify import notify_review
 from reports.scheduled import announce_round
@@ -37,25 +32,6 @@ from reports.services import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class ReportRoute(APIRoute):
-    """Maps the reports domain's exceptions to API errors, in one place."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except InvalidReply as exc:
-                raise ApiError(exc.status, exc.code, "Có giá trị chưa hợp lệ: " + exc.message) from exc
-            except ReportError as exc:
-                raise ApiError(exc.status, exc.code, exc.message) from exc
-            except TemplateDefinitionError as exc:
-                raise ApiError(422, "bad_template", str(exc)) from exc
-
-        return route
 
 
 class TemplateIn(BaseModel):
@@ -174,7 +150,7 @@ async def _officer_unit(
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/reports", tags=["reports"], route_class=ReportRoute)
+    router = APIRouter(prefix="/reports", tags=["reports"])
 
     @router.get("/templates")
     async def get_templates(scope: ScopeDep, session: SessionDep) -> dict[str, Any]:

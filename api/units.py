@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import ScopeDep, SessionDep
+from api.deps import ScopeDep, SessionDep, unit_in_scope
 from directory import spreadsheet, tree, unit_import
-from directory.access import AccessDenied, Scope
+from directory.access import AccessDenied
 from directory.models import OrgUnit, Role, UnitKind
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -72,12 +72,6 @@ def nest(units: list[OrgUnit]) -> list[dict[str, Any]]:
     return tops
 
 
-async def _unit(session: SessionDep, scope: Scope, unit_id: int, role: Role) -> OrgUnit:
-    unit = await tree.get_unit(session, unit_id=unit_id)
-    scope.require(role, unit.path)
-    return unit
-
-
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/units", tags=["units"])
 
@@ -90,7 +84,7 @@ def build_router() -> APIRouter:
         include_inactive: bool = False,
     ) -> dict[str, Any]:
         if unit_id is not None:
-            tops = [await _unit(session, scope, unit_id, Role.officer)]
+            tops = [await unit_in_scope(session, scope, unit_id, Role.officer)]
         else:
             roots = scope.roots(Role.officer)
             if not roots:
@@ -110,7 +104,7 @@ def build_router() -> APIRouter:
 
     @router.get("/{unit_id}")
     async def get_unit(unit_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
-        unit = await _unit(session, scope, unit_id, Role.officer)
+        unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         ancestors = [
             {"id": a.id, "code": a.code, "name": a.name}
             for a in await tree.ancestors(session, unit=unit)
@@ -122,7 +116,7 @@ def build_router() -> APIRouter:
     async def get_children(
         unit_id: int, scope: ScopeDep, session: SessionDep, include_inactive: bool = False
     ) -> dict[str, Any]:
-        unit = await _unit(session, scope, unit_id, Role.officer)
+        unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         units = await tree.children(session, unit=unit, include_inactive=include_inactive)
         return {"items": [unit_out(u) for u in units]}
 
@@ -135,7 +129,7 @@ def build_router() -> APIRouter:
         limit: int = Query(default=1000, ge=1, le=10_000),
         offset: int = Query(default=0, ge=0),
     ) -> dict[str, Any]:
-        unit = await _unit(session, scope, unit_id, Role.officer)
+        unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         total = len(await tree.subtree_ids(session, path=unit.path, include_inactive=include_inactive))
         units = await tree.subtree(
             session, unit=unit, include_inactive=include_inactive, limit=limit, offset=offset
@@ -144,7 +138,7 @@ def build_router() -> APIRouter:
 
     @router.post("", status_code=201)
     async def create_unit(body: UnitIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
-        parent = await _unit(session, scope, body.parent_id, Role.officer)
+        parent = await unit_in_scope(session, scope, body.parent_id, Role.officer)
         unit = await tree.create_unit(
             session,
             actor=scope.actor,
@@ -161,7 +155,7 @@ def build_router() -> APIRouter:
     async def update_unit(
         unit_id: int, body: UnitPatch, scope: ScopeDep, session: SessionDep
     ) -> dict[str, Any]:
-        unit = await _unit(session, scope, unit_id, Role.officer)
+        unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         changes = body.model_dump(exclude_unset=True)
         if "kind" in changes and changes["kind"] is not None:
             changes["kind"] = UnitKind(changes["kind"]).value
@@ -170,14 +164,14 @@ def build_router() -> APIRouter:
 
     @router.post("/{unit_id}/move")
     async def move_unit(unit_id: int, body: MoveIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
-        unit = await _unit(session, scope, unit_id, Role.admin)
-        parent = await _unit(session, scope, body.parent_id, Role.admin)
+        unit = await unit_in_scope(session, scope, unit_id, Role.admin)
+        parent = await unit_in_scope(session, scope, body.parent_id, Role.admin)
         return unit_out(await tree.move_unit(session, actor=scope.actor, unit=unit, new_parent=parent))
 
     @router.post("/{unit_id}/merge")
     async def merge_unit(unit_id: int, body: MergeIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
-        source = await _unit(session, scope, unit_id, Role.admin)
-        survivor = await _unit(session, scope, body.into_id, Role.admin)
+        source = await unit_in_scope(session, scope, unit_id, Role.admin)
+        survivor = await unit_in_scope(session, scope, body.into_id, Role.admin)
         survivor = await tree.merge_units(session, actor=scope.actor, source=source, survivor=survivor)
         return {"merged": unit_out(source), "survivor": unit_out(survivor)}
 
@@ -185,7 +179,7 @@ def build_router() -> APIRouter:
     async def deactivate_unit(
         unit_id: int, scope: ScopeDep, session: SessionDep, body: DeactivateIn | None = None
     ) -> dict[str, Any]:
-        unit = await _unit(session, scope, unit_id, Role.admin)
+        unit = await unit_in_scope(session, scope, unit_id, Role.admin)
         cascade = body.cascade if body else False
         return unit_out(await tree.deactivate_unit(session, actor=scope.actor, unit=unit, cascade=cascade))
 
@@ -208,7 +202,7 @@ def build_router() -> APIRouter:
         format: Literal["xlsx", "csv"] = "xlsx",
         include_inactive: bool = False,
     ) -> Response:
-        unit = await _unit(session, scope, unit_id, Role.officer)
+        unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         data = await spreadsheet.export_units(
             session, root=unit, fmt=format, include_inactive=include_inactive
         )

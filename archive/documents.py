@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import BindParameter
 from archive.models import Document
 from archive.numbers import CODE_OF_KIND, DocumentKind, parse_number
 from archive.registry import DocumentFile, DocumentIndex, DocumentTag
+from common.errors import DomainError
 from common.vietnamese import fold
 from directory.models import OrgUnit
 
@@ -29,11 +30,9 @@ ALLOWED_TYPES: dict[str, str] = {
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-class ArchiveError(ValueError):
+class ArchiveError(DomainError, ValueError):
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code, status=404 if code == "unknown_unit" else 400)
 
 
 def search_words(raw: str) -> list[str]:

@@ -20,6 +20,7 @@ from archive.models import Document
 from archive.registry import NewsSubscription
 from archive.search import ancestors_of
 from broadcasts.models import Broadcast, Status
+from common.errors import DomainError
 from directory.models import OrgUnit, RoleAssignment
 from storage.base import utcnow
 
@@ -39,10 +40,9 @@ OPTIONAL: tuple[NewsCategory, ...] = (NewsCategory.campaign, NewsCategory.event)
 _TAGS = re.compile(r"<[^>]+>")
 
 
-class SubscriptionError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class SubscriptionError(DomainError, ValueError):
+    status = 409
+    code = "mandatory_category"
 
 
 async def allows(session: AsyncSession, *, person_id: int, category: str) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from archive.registry import Petition, PetitionNotice
 from archive.search import ancestors_of
+from common.errors import DomainError
 from directory.access import Scope
 from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment
 from storage.base import utcnow
@@ -43,12 +44,9 @@ CATEGORIES: dict[str, str] = {
 OPEN = (PetitionStatus.new.value, PetitionStatus.forwarded.value)
 
 
-class PetitionError(Exception):
+class PetitionError(DomainError):
     def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(message, code=code, status=status)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts.models import Delivery, Outcome
+from common.errors import DomainError
 from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment
 from storage.base import utcnow
 
@@ -35,10 +36,9 @@ class Target(StrEnum):
     member = "member"  # private chats of members
 
 
-class AudienceError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class AudienceError(DomainError, ValueError):
+    status = 422
+    code = "bad_audience"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from broadcasts import html
+from common.errors import DomainError
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -19,10 +20,9 @@ ACK_LABEL = "✅ Đã nhận"
 ACK_PREFIX = "bc:ack:"
 
 
-class ContentError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ContentError(DomainError, ValueError):
+    status = 422
+    code = "bad_content"
 
 
 class PartKind(StrEnum):

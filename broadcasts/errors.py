@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from common.errors import DomainError
 
-class BroadcastError(Exception):
+
+class BroadcastError(DomainError):
     status = 409
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 class NotFound(BroadcastError):

@@ -15,14 +15,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from common.errors import DomainError
+
 KINDS = ("daily", "weekly", "monthly_day", "monthly_nth")
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 
-class RuleError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class RuleError(DomainError, ValueError):
+    status = 422
+    code = "bad_rule"
 
 
 def _time(rule: dict[str, Any]) -> time:

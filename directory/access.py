@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.errors import DomainError
 from directory.models import OrgUnit, Person, Role, RoleAssignment
 
 # A role implies the roles listed for it (an admin may do what an officer may, and so on).
@@ -24,12 +25,14 @@ IMPLIED: dict[Role, frozenset[Role]] = {
 }
 
 
-class AccessDenied(Exception):
+class AccessDenied(DomainError):
     """The actor's grants do not cover the unit for this action."""
+
+    status = 403
+    code = "forbidden"
 
     def __init__(self, message: str = "Không có quyền với đơn vị này.") -> None:
         super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.errors import DomainError
 from directory import audit
 from directory.errors import NotFound
 from directory.models import ApiKey, OrgUnit, Person, Role
@@ -24,11 +25,11 @@ _DUMMY_HASH = _hasher.hash("loa-timing-equaliser")
 API_KEY_PREFIX = "loa_"
 
 
-class AuthError(Exception):
+class AuthError(DomainError):
+    status = 401
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 def hash_password(password: str) -> str:

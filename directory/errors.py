@@ -7,17 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.errors import DomainError
 
-class DirectoryError(Exception):
+
+class DirectoryError(DomainError):
     status = 400
     code = "directory_error"
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        self.details = details
+        super().__init__(message, code=code, details=details)
 
 
 class NotFound(DirectoryError):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from common.errors import DomainError
 from reports.validation import Issue
 
 
-class ReportError(Exception):
+class ReportError(DomainError):
     status = 400
     code = "report_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class NotFound(ReportError):
@@ -41,5 +38,5 @@ class InvalidReply(ReportError):
     code = "invalid_values"
 
     def __init__(self, issues: list[Issue]) -> None:
-        super().__init__("\n".join(f"• {i.message}" for i in issues))
+        super().__init__("Có giá trị chưa hợp lệ: " + "\n".join(f"• {i.message}" for i in issues))
         self.issues = issues

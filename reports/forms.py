@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from common.errors import DomainError
 from reports.models import ReportTemplate
 
 
@@ -147,8 +148,11 @@ class Form:
         )
 
 
-class TemplateDefinitionError(ValueError):
+class TemplateDefinitionError(DomainError, ValueError):
     """A template definition that cannot be used (duplicate keys, rules naming unknown fields...)."""
+
+    status = 422
+    code = "bad_template"
 
 
 def check_definition(fields: list[FieldSpec], rules: list[Rule]) -> None:

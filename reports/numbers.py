@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from common.errors import DomainError
 from common.vietnamese import fold
 
 ESTIMATE_WORDS = ("khoang", "tam", "gan", "uoc tinh", "uoc", "xap xi", "chung", "~", "≈")
@@ -36,8 +37,11 @@ _THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _SPACED = re.compile(r"^\d{1,3}(?: \d{3})+(?:,\d+)?$")
 
 
-class NumberFormatError(ValueError):
+class NumberFormatError(DomainError, ValueError):
     """The text is not a figure; `reason` says why, in Vietnamese."""
+
+    status = 422
+    code = "bad_number"
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

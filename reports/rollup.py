@@ -94,11 +94,9 @@ async def rollup(
     return sorted(groups.values(), key=lambda g: g.group or "")
 
 
-@dataclass
-class Completeness:
-    unit_id: int
-    code: str
-    name: str
+class Rates:
+    """Shares of the expected units that submitted, and that submitted on time."""
+
     expected: int
     submitted: int
     on_time: int
@@ -110,6 +108,16 @@ class Completeness:
     @property
     def timeliness(self) -> float:
         return self.on_time / self.expected if self.expected else 0.0
+
+
+@dataclass
+class Completeness(Rates):
+    unit_id: int
+    code: str
+    name: str
+    expected: int
+    submitted: int
+    on_time: int
 
 
 async def completeness(*, session: AsyncSession, round_: ReportRound, parent: OrgUnit) -> list[Completeness]:
@@ -203,7 +211,7 @@ async def missing_units(*, session: AsyncSession, round_id: int, root_path: str 
 
 
 @dataclass
-class RankRow:
+class RankRow(Rates):
     rank: int
     unit_id: int
     code: str
@@ -211,14 +219,6 @@ class RankRow:
     expected: int
     submitted: int
     on_time: int
-
-    @property
-    def timeliness(self) -> float:
-        return self.on_time / self.expected if self.expected else 0.0
-
-    @property
-    def completeness(self) -> float:
-        return self.submitted / self.expected if self.expected else 0.0
 
 
 async def ranking(

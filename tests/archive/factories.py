@@ -6,31 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment, UnitKind
+from directory.models import OrgUnit, Person, Role, UnitKind
+from tests import factories
+from tests.factories import make_unit
 
-
-async def make_unit(
-    session: AsyncSession,
-    code: str,
-    name: str,
-    *,
-    parent: OrgUnit | None = None,
-    kind: UnitKind = UnitKind.grassroots_union,
-) -> OrgUnit:
-    unit = OrgUnit(
-        code=code,
-        name=name,
-        kind=kind.value,
-        parent_id=parent.id if parent else None,
-        depth=parent.depth + 1 if parent else 0,
-        path="",
-        is_active=True,
-    )
-    session.add(unit)
-    await session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    await session.flush()
-    return unit
+__all__ = ["Province", "make_person", "make_province", "make_unit"]
 
 
 async def make_person(
@@ -40,15 +20,11 @@ async def make_person(
     telegram_user_id: int | None = None,
     roles: tuple[tuple[Role, OrgUnit], ...] = (),
 ) -> Person:
-    person = Person(full_name=name, telegram_user_id=telegram_user_id, is_active=True)
-    session.add(person)
-    await session.flush()
-    for role, unit in roles:
-        session.add(RoleAssignment(person_id=person.id, unit_id=unit.id, role=role.value))
-    if telegram_user_id is not None:
-        session.add(Chat(telegram_chat_id=telegram_user_id, kind=ChatKind.private.value, person_id=person.id))
-    await session.flush()
-    return person
+    """With a Telegram id, the person has a private chat with the bot too."""
+    private_chat = telegram_user_id is not None
+    return await factories.make_person(
+        session, name, telegram_user_id=telegram_user_id, roles=roles, private_chat=private_chat
+    )
 
 
 @dataclass

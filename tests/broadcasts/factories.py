@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory.models import Block, Chat, OrgUnit, Person, Role, RoleAssignment
+from directory.models import Block, Chat, OrgUnit, Person, Role, UnitKind
+from tests.factories import make_group, make_person, make_unit, tg
+
+__all__ = ["Province", "ensure_blocks", "group", "person", "province", "tg", "unit"]
 
 _ids = itertools.count(1)
 
@@ -20,24 +23,7 @@ async def unit(
     kind: str = "grassroots_union",
     block: str | None = None,
 ) -> OrgUnit:
-    u = OrgUnit(
-        code=code,
-        name=f"Đơn vị {code}",
-        kind=kind,
-        block=block,
-        parent_id=parent.id if parent else None,
-        depth=(parent.depth + 1) if parent else 0,
-    )
-    session.add(u)
-    await session.flush()
-    u.path = f"{parent.path if parent else '/'}{u.id}/"
-    await session.flush()
-    return u
-
-
-def tg(p: Person) -> int:
-    assert p.telegram_user_id is not None
-    return p.telegram_user_id
+    return await make_unit(session, code, f"Đơn vị {code}", parent=parent, kind=UnitKind(kind), block=block)
 
 
 async def person(
@@ -48,39 +34,21 @@ async def person(
     role: Role = Role.member,
     private_chat: bool = True,
 ) -> Person:
-    n = next(_ids)
-    p = Person(full_name=name, telegram_user_id=500_000 + n)
-    session.add(p)
-    await session.flush()
-    if at is not None:
-        session.add(RoleAssignment(person_id=p.id, unit_id=at.id, role=role))
-    if private_chat:
-        session.add(
-            Chat(
-                telegram_chat_id=p.telegram_user_id,
-                kind="private",
-                title=name,
-                unit_id=at.id if at else None,
-                person_id=p.id,
-            )
-        )
-    await session.flush()
-    return p
+    return await make_person(
+        session,
+        name,
+        telegram_user_id=500_000 + next(_ids),
+        roles=[(role, at)] if at is not None else [],
+        private_chat=private_chat,
+        chat_title=name,
+        chat_unit=at,
+    )
 
 
 async def group(
     session: AsyncSession, at: OrgUnit, *, block: str | None = None, tg_id: int | None = None
 ) -> Chat:
-    c = Chat(
-        telegram_chat_id=tg_id or -(1_000_000 + next(_ids)),
-        kind="group",
-        title=f"Nhóm {at.code}",
-        unit_id=at.id,
-        block=block,
-    )
-    session.add(c)
-    await session.flush()
-    return c
+    return await make_group(session, at, telegram_chat_id=tg_id or -(1_000_000 + next(_ids)), block=block)
 
 
 @dataclass

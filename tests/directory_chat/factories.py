@@ -4,56 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory.access import Scope, scope_for_person
-from directory.models import OrgUnit, Person, Role, RoleAssignment, UnitKind
+from directory.models import OrgUnit, Person, Role, UnitKind
+from tests.factories import make_person, make_unit, scope_of
 
-
-async def make_unit(
-    session: AsyncSession,
-    code: str,
-    name: str,
-    *,
-    parent: OrgUnit | None = None,
-    kind: UnitKind = UnitKind.grassroots_union,
-    block: str | None = None,
-    member_count: int = 0,
-) -> OrgUnit:
-    unit = OrgUnit(
-        code=code,
-        name=name,
-        kind=kind.value,
-        block=block,
-        member_count=member_count,
-        parent_id=parent.id if parent else None,
-        depth=parent.depth + 1 if parent else 0,
-        path="",
-        is_active=True,
-    )
-    session.add(unit)
-    await session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    await session.flush()
-    return unit
-
-
-async def make_person(
-    session: AsyncSession,
-    name: str,
-    *,
-    telegram_user_id: int | None = None,
-    roles: tuple[tuple[Role, OrgUnit], ...] = (),
-) -> Person:
-    person = Person(full_name=name, telegram_user_id=telegram_user_id, is_active=True)
-    session.add(person)
-    await session.flush()
-    for role, unit in roles:
-        session.add(RoleAssignment(person_id=person.id, unit_id=unit.id, role=role.value))
-    await session.flush()
-    return person
-
-
-async def scope_of(session: AsyncSession, person: Person) -> Scope:
-    return await scope_for_person(session, person=person)
+__all__ = ["Tree", "make_person", "make_tree", "make_unit", "scope_of"]
 
 
 class Tree:

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory.models import Chat, OrgUnit, Person, Role, RoleAssignment
+from directory.models import OrgUnit, Person, Role, UnitKind
 from reports.models import PeriodKind, ReportRound, ReportTemplate
 from reports.services import open_round, save_template
+from tests.factories import make_person, make_unit
 
 _ids = itertools.count(1)
 NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)  # 10:00 on 16/11/2026 in Hà Nội
@@ -35,33 +36,20 @@ async def unit(
     kind: str = "grassroots_union",
     block: str | None = None,
 ) -> OrgUnit:
-    u = OrgUnit(
-        code=code,
-        name=f"CĐ {code}",
-        kind=kind,
-        block=block,
-        parent_id=parent.id if parent else None,
-        depth=(parent.depth + 1) if parent else 0,
-    )
-    session.add(u)
-    await session.flush()
-    u.path = f"{parent.path if parent else '/'}{u.id}/"
-    await session.flush()
-    return u
+    return await make_unit(session, code, f"CĐ {code}", parent=parent, kind=UnitKind(kind), block=block)
 
 
 async def person(
     session: AsyncSession, name: str, *, at: OrgUnit, role: Role, private_chat: bool = True
 ) -> Person:
-    n = next(_ids)
-    p = Person(full_name=name, telegram_user_id=700_000 + n)
-    session.add(p)
-    await session.flush()
-    session.add(RoleAssignment(person_id=p.id, unit_id=at.id, role=role.value))
-    if private_chat:
-        session.add(Chat(telegram_chat_id=p.telegram_user_id, kind="private", title=name, person_id=p.id))
-    await session.flush()
-    return p
+    return await make_person(
+        session,
+        name,
+        telegram_user_id=700_000 + next(_ids),
+        roles=[(role, at)],
+        private_chat=private_chat,
+        chat_title=name,
+    )
 
 
 @dataclass
