@@ -3,6 +3,7 @@
     python -m bench.reports_bench                                   # SQLite, a temporary file
     python -m bench.reports_bench --database-url postgresql+asyncpg://postgres@127.0.0.1/loa_bench
     python -m bench.reports_bench --burst 2000 [--database-url URL]  # webhook burst (bench/reports_burst.py)
+    python -m bench.reports_bench --burst 2000 --max-connections 1   # the same, delivered serially
 
 The data are generated in SQL (1 province → 30 districts → 150,000 CĐCS, 95% of which submitted 20
 figures each, i.e. ~2.85 million values). A PostgreSQL database must be a scratch one: the bench refuses
@@ -216,11 +217,14 @@ def cli() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--burst", type=int, default=0, help="instead: N submissions through the webhook")
     parser.add_argument("--limits", action="store_true", help="with --burst: keep the sandbox flood limits")
+    parser.add_argument(
+        "--max-connections", type=int, default=None, help="with --burst: webhook connections (default 40)"
+    )
     args = parser.parse_args()
     if args.burst:
         from bench.reports_burst import burst
 
-        result = asyncio.run(burst(args.burst, args.database_url, args.limits))
+        result = asyncio.run(burst(args.burst, args.database_url, args.limits, args.max_connections))
     else:
         result = asyncio.run(main(args.database_url, args.units, args.repeat))
     print(json.dumps(result, ensure_ascii=False, indent=2))

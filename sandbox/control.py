@@ -568,7 +568,11 @@ async def list_callback_answers(request: web.Request, state: SandboxState) -> li
 
 
 async def get_stats(request: web.Request, state: SandboxState) -> JSON:
-    extra = {"pending_updates": len(state.updates), "active_polls": state.active_polls}
+    extra = {
+        "pending_updates": len(state.updates),
+        "active_polls": state.active_polls,
+        "webhook_in_flight": state.webhook_in_flight,
+    }
     return {**state.stats.to_dict(), **extra}
 
 
@@ -601,7 +605,9 @@ async def get_webhook(request: web.Request, state: SandboxState) -> JSON:
         "url": hook.url,
         "secret_token": hook.secret_token,
         "allowed_updates": hook.allowed_updates,
+        "max_connections": hook.max_connections,
         "pending_update_count": len(state.updates),
+        "in_flight": state.webhook_in_flight,
         "last_error_date": hook.last_error_date,
         "last_error_message": hook.last_error_message,
     }

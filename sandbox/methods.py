@@ -563,11 +563,12 @@ async def set_webhook(call: Call) -> bool:
     if isinstance(allowed, list):
         state.allowed_updates = [str(a) for a in allowed]
     previous = state.webhook
+    connections = params.get_int("max_connections", 40)
     hook = WebhookConfig(
         url=url,
         token=call.token,
         secret_token=secret or None,
-        max_connections=params.get_int("max_connections", 40) or 40,
+        max_connections=min(100, max(1, connections if connections is not None else 40)),  # Telegram clamps
         allowed_updates=state.allowed_updates,
     )
     if previous is not None and previous.url == url:

@@ -315,6 +315,7 @@ class SandboxState:
         self.webhook_retry_delay = 0.05
         self.webhook_max_retry_delay = 1.0
         self.webhook_timeout = 10.0
+        self.webhook_in_flight = 0  # deliveries under way (set by the pusher)
         self._update_ids = itertools.count(1)
         self._changed: asyncio.Event | None = None
         self.closing = False

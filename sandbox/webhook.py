@@ -1,7 +1,12 @@
-"""Background delivery of queued updates to the webhook, one at a time and in order."""
+"""Background delivery of queued updates to the webhook.
+
+Like Telegram, up to ``max_connections`` updates are in flight at once; updates of one chat are
+never in flight together, so each chat receives its updates in order.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -15,6 +20,7 @@ from sandbox.state import QueuedUpdate, SandboxState, WebhookConfig
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+MAX_CONNECTIONS_LIMIT = 100  # setWebhook accepts 1-100
 
 
 async def _reply_method(resp: aiohttp.ClientResponse) -> tuple[str, Params] | None:
@@ -77,27 +83,96 @@ async def _push_one(
     return None
 
 
+def chat_key(entry: QueuedUpdate) -> int | None:
+    """The chat (or else the user) an update belongs to: two of the same key are never in flight at once."""
+    payload = entry.payload
+    for source in (payload, payload.get("message")):
+        if isinstance(source, dict) and isinstance(source.get("chat"), dict):
+            chat_id = source["chat"].get("id")
+            if isinstance(chat_id, int):
+                return chat_id
+    sender = payload.get("from") or payload.get("user")
+    if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+        return int(sender["id"])
+    return None
+
+
+class _Pusher:
+    """Up to ``max_connections`` deliveries at once; one update per chat at a time, oldest first."""
+
+    def __init__(self, state: SandboxState, session: aiohttp.ClientSession) -> None:
+        self.state = state
+        self.session = session
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.in_flight: set[int] = set()  # id() of the entries being pushed
+        self.busy_chats: set[int] = set()
+
+    def dispatch(self, hook: WebhookConfig) -> None:
+        """Start a delivery for every queued update that may go now (synchronously: no wake-up is lost)."""
+        state = self.state
+        seen = set(self.busy_chats)
+        for entry in state.updates:
+            if len(self.in_flight) >= hook.max_connections:
+                return
+            key = chat_key(entry)
+            if id(entry) in self.in_flight or (key is not None and key in seen):
+                if key is not None:
+                    seen.add(key)
+                continue
+            if key is not None:
+                seen.add(key)
+                self.busy_chats.add(key)
+            self.in_flight.add(id(entry))
+            task = asyncio.create_task(self.deliver(hook, entry, key), name=f"webhook-{entry.update_id}")
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            state.webhook_in_flight = len(self.in_flight)
+
+    async def deliver(self, hook: WebhookConfig, entry: QueuedUpdate, key: int | None) -> None:
+        state = self.state
+        try:
+            failures = 0
+            while not state.closing:
+                error = await _push_one(state, self.session, hook, entry)
+                if error is None:
+                    state.updates = [queued for queued in state.updates if queued is not entry]
+                    state.stats.webhook_deliveries += 1
+                    state.stats.updates_delivered += 1
+                    return
+                state.stats.webhook_failures += 1
+                if state.webhook is hook:
+                    hook.last_error_date = state.clock.now()
+                    hook.last_error_message = error
+                log.debug("webhook delivery of update %s failed: %s", entry.update_id, error)
+                # The chat stays busy while backing off, so its later updates keep their place.
+                await state.sleep(min(state.webhook_retry_delay * 2**failures, state.webhook_max_retry_delay))
+                failures += 1
+                if state.webhook is not hook or not any(queued is entry for queued in state.updates):
+                    return  # webhook changed or queue dropped: the main loop decides again
+        finally:
+            self.in_flight.discard(id(entry))
+            if key is not None:
+                self.busy_chats.discard(key)
+            state.webhook_in_flight = len(self.in_flight)
+            state.notify()
+
+    async def cancel(self) -> None:
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def run_webhook_pusher(state: SandboxState) -> None:
     """Deliver updates while a webhook is set; retry failures with a capped exponential backoff."""
-    failures = 0
-    async with aiohttp.ClientSession() as session:
-        while not state.closing:
-            hook = state.webhook
-            if hook is None or not state.updates:
+    connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS_LIMIT)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        pusher = _Pusher(state, session)
+        try:
+            while not state.closing:
+                hook = state.webhook
+                if hook is not None:
+                    pusher.dispatch(hook)
                 await state.wait_changed(30.0)
-                continue
-            entry = state.updates[0]
-            error = await _push_one(state, session, hook, entry)
-            if error is None:
-                state.updates = [queued for queued in state.updates if queued is not entry]
-                state.stats.webhook_deliveries += 1
-                state.stats.updates_delivered += 1
-                failures = 0
-                continue
-            state.stats.webhook_failures += 1
-            if state.webhook is hook:
-                hook.last_error_date = state.clock.now()
-                hook.last_error_message = error
-            log.debug("webhook delivery of update %s failed: %s", entry.update_id, error)
-            await state.sleep(min(state.webhook_retry_delay * 2**failures, state.webhook_max_retry_delay))
-            failures += 1
+        finally:
+            await pusher.cancel()
