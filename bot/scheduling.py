@@ -10,6 +10,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import delete
 
 from bot.app import Loa
+from broadcasts.scheduled import register_broadcast_jobs
+from reports.scheduled import register_report_jobs
 from storage.base import utcnow
 from storage.runtime_models import ProcessedUpdate
 
@@ -37,10 +39,6 @@ def build_scheduler(loa: Loa) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
     )
-    from broadcasts.scheduled import register_broadcast_jobs
-
     register_broadcast_jobs(scheduler, loa)
-    from reports.scheduled import register_report_jobs
-
     register_report_jobs(scheduler, loa)
     return scheduler
