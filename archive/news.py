@@ -13,15 +13,15 @@ from datetime import datetime
 from enum import StrEnum
 from html import unescape
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from archive.models import Document
 from archive.registry import NewsSubscription
 from archive.search import ancestors_of
-from broadcasts.models import Broadcast, Status
+from broadcasts.models import Broadcast, Delivery, Status
 from common.errors import DomainError
-from directory.models import OrgUnit, RoleAssignment
+from directory.models import Chat, OrgUnit, RoleAssignment
 from storage.base import utcnow
 
 
@@ -89,6 +89,27 @@ def category_of(broadcast: Broadcast) -> NewsCategory:
     if broadcast.document_id is not None or broadcast.require_ack:
         return NewsCategory.directive
     return NewsCategory.campaign
+
+
+async def drop_opted_out(session: AsyncSession, *, broadcast: Broadcast) -> int:
+    """Remove the pending private deliveries of members who switched this broadcast's optional
+    category off; directives are never dropped. Returns how many were removed."""
+    category = category_of(broadcast)
+    if category not in OPTIONAL:
+        return 0
+    opted_out = (
+        select(Chat.id)
+        .join(NewsSubscription, NewsSubscription.person_id == Chat.person_id)
+        .where(NewsSubscription.category == category.value, NewsSubscription.enabled.is_(False))
+    )
+    result = await session.execute(
+        delete(Delivery).where(
+            Delivery.broadcast_id == broadcast.id,
+            Delivery.chat_kind == "private",
+            Delivery.chat_id.in_(opted_out),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,12 @@ async def schedule(
 async def start_sending(session: AsyncSession, *, broadcast: Broadcast) -> Broadcast:
     """Writes the delivery records, then hands the broadcast to the workers."""
     b = broadcast
+    from archive.news import drop_opted_out  # members' category switches (archive owns them)
+
     total, skipped = await audience.materialise(
         session, broadcast_id=b.id, spec=AudienceSpec.from_dict(b.audience)
     )
+    total -= await drop_opted_out(session, broadcast=b)
     b.total, b.skipped_inactive, b.started_at = total, skipped, utcnow()
     b.status = Status.sending if total else Status.done
     if not total:
