@@ -13,18 +13,18 @@ from aiohttp import web
 
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
+from tests.sandbox.hook_server import HookServer
 
 
-class Receiver:
+class Receiver(HookServer):
     """A tiny webhook endpoint on port 0 that fails the first ``fail`` requests."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.received: list[dict[str, Any]] = []
         self.headers: list[str | None] = []
         self.fail = 0
         self.reply: dict[str, Any] | None = None
-        self.url = ""
-        self._runner: web.AppRunner | None = None
 
     async def handle(self, request: web.Request) -> web.Response:
         self.headers.append(request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
@@ -36,20 +36,6 @@ class Receiver:
             reply, self.reply = self.reply, None
             return web.json_response(reply)
         return web.json_response({})
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hook", self.handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = next(a[1] for a in self._runner.addresses if isinstance(a, tuple))
-        self.url = f"http://127.0.0.1:{port}/hook"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
 
 @pytest.fixture

@@ -13,16 +13,18 @@ from aiohttp import web
 
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
+from tests.sandbox.hook_server import HookServer
 
 
 def chat_of(update: dict[str, Any]) -> int:
     return int(update["message"]["chat"]["id"])
 
 
-class GatedReceiver:
+class GatedReceiver(HookServer):
     """A webhook endpoint that holds every request until `release()`, recording what is in flight."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.received: list[dict[str, Any]] = []  # in the order the requests arrived
         self.in_flight = 0
         self.max_in_flight = 0
@@ -31,8 +33,6 @@ class GatedReceiver:
         self.fail_chat: int | None = None
         self.fail = 0
         self.gate = asyncio.Event()
-        self.url = ""
-        self._runner: web.AppRunner | None = None
 
     def release(self) -> None:
         self.gate.set()
@@ -55,20 +55,9 @@ class GatedReceiver:
             self.in_flight -= 1
             self.chat_in_flight[chat] -= 1
 
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/hook", self.handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = next(a[1] for a in self._runner.addresses if isinstance(a, tuple))
-        self.url = f"http://127.0.0.1:{port}/hook"
-
     async def stop(self) -> None:
         self.release()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
 
 
 @pytest.fixture
