@@ -16,6 +16,7 @@ from archive.documents import NewDocument, create_document
 from archive.numbers import DocumentKind
 from archive.seeds import import_seed_documents
 from bot.app import Loa
+from common.text import plain
 from directory.chats import register_private_chat
 from directory.demo_province import DemoProvince
 from directory.models import Person
@@ -32,10 +33,6 @@ CT07 = NewDocument(
     issued_on=date(2016, 9, 5),
     tags=("thông tin cơ sở",),
 )
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"<[^>]+>", "", text)
 
 
 def _buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
@@ -107,7 +104,7 @@ async def play_archive_scene(
         attached = await _next(sandbox, member_id, seen + 1, timeout)
         seen += 2
         name = (attached.get("document") or {}).get("file_name", "")
-        lines.append(f"  chọn kết quả đầu → «{_plain(summary['text']).splitlines()[0]}» kèm tệp {name}")
+        lines.append(f"  chọn kết quả đầu → «{plain(summary['text']).splitlines()[0]}» kèm tệp {name}")
 
     await sandbox.send_user_message(member_id, text="/kiennghi")
     ask = await _next(sandbox, member_id, seen, timeout)
@@ -130,7 +127,7 @@ async def play_archive_scene(
     reference = ref.group(0) if ref else "?"
     lines.append(f"{member.full_name} gửi kiến nghị ẩn danh → số {reference}")
     notice = (await sandbox.wait_for_messages(officer_ids[0], count=1, timeout=timeout))[0]
-    lines.append(f"  {cluster.name} nhận: «{_plain(notice['text']).splitlines()[2]}»")
+    lines.append(f"  {cluster.name} nhận: «{plain(notice['text']).splitlines()[2]}»")
     forward = next(d for t, d in _buttons(notice) if t.startswith("⬆️"))
     await sandbox.press_button(officer_ids[0], notice["message_id"], forward)
     up = (await sandbox.wait_for_messages(top_ids[0], count=1, timeout=timeout))[0]
@@ -143,7 +140,7 @@ async def play_archive_scene(
     answer = await _next(sandbox, member_id, seen, timeout)
     lines.append(
         f"  {province.root.name} trả lời → {member.full_name} nhận: "
-        f"«{_plain(answer['text']).splitlines()[-1]}»"
+        f"«{plain(answer['text']).splitlines()[-1]}»"
     )
     return lines
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.app import Loa
 from bot.runner import ALL_ROLES, serve
+from common.text import first_line
 from config.settings import Environment, Settings
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
@@ -114,10 +115,7 @@ SCENES: list[tuple[str, Scene]] = [
 
 
 def _first_line(text: str) -> str:
-    import re
-
-    plain = re.sub(r"<[^>]+>", "", text)
-    return plain.splitlines()[0][:90]
+    return first_line(text, 90)
 
 
 def _free_socket() -> socket.socket:

@@ -6,16 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from common.text import first_line
 from directory.access import scope_for_person
 from directory.demo_province import DemoProvince
 from directory.invitations import create_bulk_invitations, create_invitation
 from directory.models import Department, Role
 from sandbox.client import SandboxClient
 from storage.db import Database
-
-
-def _first_line(text: str) -> str:
-    return re.sub(r"<[^>]+>", "", text).split("\n")[0]
 
 
 async def _reply(sandbox: SandboxClient, chat_id: int, count: int, timeout: float) -> dict[str, Any]:
@@ -43,7 +40,7 @@ async def play_directory_scene(
     me = await sandbox.create_user(first_name=officer.full_name)
     await sandbox.send_user_message(me["id"], text=f"/start {invite.token}")
     welcome = await _reply(sandbox, me["id"], 1, timeout)
-    lines.append(f"Cán bộ {officer.full_name} bấm đường dẫn mời → «{_first_line(welcome['text'])}»")
+    lines.append(f"Cán bộ {officer.full_name} bấm đường dẫn mời → «{first_line(welcome['text'])}»")
 
     async with db.transaction() as session:
         scope = await scope_for_person(session, person=officer)
@@ -56,13 +53,13 @@ async def play_directory_scene(
         await sandbox.send_user_message(user["id"], text=f"/start {m.token}")
         reply = await _reply(sandbox, user["id"], 1, timeout)
         joined.append(user["id"])
-        lines.append(f"  {leader.full_name} ({m.unit.name}) → «{_first_line(reply['text'])}»")
+        lines.append(f"  {leader.full_name} ({m.unit.name}) → «{first_line(reply['text'])}»")
 
     await sandbox.send_user_message(me["id"], text=f"/malienket {cluster.code} truong_hoc")
     code_msg = await _reply(sandbox, me["id"], 2, timeout)
     found = re.search(r"/lienket ([A-Z0-9]{8})", code_msg["text"])
     if found is None:
-        return [*lines, f"Không tạo được mã liên kết: {_first_line(code_msg['text'])}"]
+        return [*lines, f"Không tạo được mã liên kết: {first_line(code_msg['text'])}"]
     code = found.group(1)
     lines.append(f"Cán bộ {officer.full_name} gõ /malienket → mã {code} cho khối trường học")
     short = cluster.name.removeprefix("Công đoàn ")
@@ -74,9 +71,9 @@ async def play_directory_scene(
     await _reply(sandbox, group["id"], 1, timeout)
     await sandbox.send_user_message(me["id"], text=f"/lienket {code}", chat_id=group["id"])
     bound = await _reply(sandbox, group["id"], 2, timeout)
-    lines.append(f"Nhóm «{group['title']}»: thêm Loa, gửi /lienket → «{_first_line(bound['text'])}»")
+    lines.append(f"Nhóm «{group['title']}»: thêm Loa, gửi /lienket → «{first_line(bound['text'])}»")
 
     await sandbox.send_user_message(me["id"], text="/donvi")
     view = await _reply(sandbox, me["id"], 3, timeout)
-    lines.append("/donvi → " + " · ".join(_first_line(x) for x in view["text"].split("\n")[1:3]))
+    lines.append("/donvi → " + " · ".join(first_line(x) for x in view["text"].split("\n")[1:3]))
     return lines

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.app import Loa
 from bot.demo_world import DemoWorld
+from common.text import plain
 from common.vietnamese import format_date, format_datetime
 from directory.demo_province import DemoProvince
 from directory.models import OrgUnit, Person
@@ -51,10 +52,6 @@ RULES: list[JSON] = [
 ]
 
 
-def _plain(text: str) -> str:
-    return re.sub(r"<[^>]+>", "", text)
-
-
 def _dots(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
@@ -82,14 +79,14 @@ class Talk:
 
     async def say(self, text: str, reply_to: JSON | None = None) -> str:
         await self.send(text, reply_to)
-        return _plain((await self.next())["text"])
+        return plain((await self.next())["text"])
 
     async def press(self, prefix: str, message: JSON | None = None) -> str:
         message = message or self.latest
         rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
         data = next(b["callback_data"] for row in rows for b in row if b["callback_data"].startswith(prefix))
         await self.sandbox.press_button(self.chat, message["message_id"], data)
-        return _plain((await self.next())["text"])
+        return plain((await self.next())["text"])
 
 
 def _head(text: str) -> str:
@@ -131,11 +128,11 @@ async def _review(boss: Talk, officer: Person, a: Talk, b: Talk, names: tuple[st
     cards = [await boss.next(), await boss.next()]
     card_a, card_b = (next(m for m in cards if name in m["text"]) for name in names)
     await boss.press("rpv:ok:", card_a)
-    accepted = "đã được chấp nhận" in _plain((await a.next())["text"])
+    accepted = "đã được chấp nhận" in plain((await a.next())["text"])
     await boss.press("rpv:ret:", card_b)
     reason = "Số giảm chưa khớp danh sách chuyển sinh hoạt"
     await boss.say(reason)
-    notice = _plain((await b.next())["text"])
+    notice = plain((await b.next())["text"])
     returned = "bị trả lại" in notice and reason in notice
     fixed = await b.say(fix, reply_to=b.request)
     return (
@@ -248,7 +245,7 @@ async def play_report_scene(
         f"Trong tuần, {quick} Chủ tịch CĐCS khác cũng nộp đúng hạn (ghi thẳng qua dịch vụ để demo chạy nhanh)"
     )
     reminded = await send_reminders(db=loa.db, settings=loa.settings, sender=loa.bot, now=remind_at)
-    got = _plain((await talks[e.id].next())["text"]).splitlines()[0]
+    got = plain((await talks[e.id].next())["text"]).splitlines()[0]
     quiet = [len(await sandbox.get_messages(talks[u.id].chat)) == talks[u.id].seen for u in (a, b, c, d)]
     lines.append(
         f"Đồng hồ tới {format_datetime(remind_at)}: nhắc {reminded['sent']} đơn vị chưa nộp "
@@ -274,7 +271,7 @@ async def play_report_scene(
 
     escalate_at = deadline + timedelta(days=2)
     escalated = await escalate_overdue(db=loa.db, settings=loa.settings, sender=loa.bot, now=escalate_at)
-    overdue = _plain((await boss.next())["text"]).splitlines()
+    overdue = plain((await boss.next())["text"]).splitlines()
     lines.append(
         f"{format_date(escalate_at)}: {escalated['missing']} đơn vị chưa nộp → báo "
         f"{escalated['officers_told']} cán bộ công đoàn cấp trên; {officer.full_name} nhận "
