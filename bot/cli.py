@@ -59,7 +59,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
     limits = LimitsConfig(enabled=not args.no_limits)
     print(f"Telegram sandbox on http://{args.host}:{args.port} (Bot API and /sandbox control API)")
-    asyncio.run(serve_forever(args.host, args.port, limits))
+    asyncio.run(serve_forever(args.host, args.port, limits, dev_webhooks=args.dev_webhooks))
     return 0
 
 
@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8081)
     sb.add_argument("--no-limits", action="store_true", help="turn rate limits off")
+    sb.add_argument(
+        "--dev-webhooks",
+        action="store_true",
+        help="chấp nhận webhook http:// và mọi cổng (chỉ để phát triển)",
+    )
     sb.set_defaults(func=_cmd_sandbox)
 
     demo = sub.add_parser("demo", help="play the scripted demo against the sandbox")
