@@ -18,7 +18,12 @@ _TLDS = "vn|com|net|org|gov|edu|info|io|me|ru|de|uk|app|dev"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("url", re.compile(r"\bhttps?://[^\s<>\"]+[^\s<>\".,;:!?)\]]", re.IGNORECASE)),
     ("email", re.compile(r"\b[\w.+-]+@(?:[\w-]+\.)+[A-Za-z]{2,}\b")),
-    ("url", re.compile(rf"(?<![\w@./])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?", re.IGNORECASE)),
+    (
+        "url",
+        re.compile(
+            rf"(?<![\w@./])(?:[\w-]+\.)+(?:{_TLDS})\b(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?", re.IGNORECASE
+        ),
+    ),
     ("mention", re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b")),
     ("hashtag", re.compile(r"(?<![\w#])#\w*[^\W\d_]\w*")),
     ("bot_command", re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z][A-Za-z0-9_]{3,31})?(?![\w/])")),

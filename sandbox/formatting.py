@@ -196,10 +196,12 @@ class _HtmlParser:
                 found[name] = "".join(value)
             else:
                 token_start = i
-                while i < n and (src[i].isascii() and src[i].isalnum() or src[i] in ".-"):
+                while i < n and ((src[i].isascii() and src[i].isalnum()) or src[i] in ".-"):
                     i += 1
                 if i < n and not src[i].isspace() and src[i] != ">":
-                    raise EntityParseError(f"Unexpected end of name token at byte offset {self.byte(token_start)}")
+                    raise EntityParseError(
+                        f"Unexpected end of name token at byte offset {self.byte(token_start)}"
+                    )
                 found[name] = src[token_start:i].lower()
 
     def open(self, tag: str, kind: str, attributes: dict[str, str], begin: int) -> None:

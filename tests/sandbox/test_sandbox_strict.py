@@ -33,7 +33,9 @@ async def test_bare_less_than_and_unknown_tags_are_refused(
 
 async def test_only_telegrams_named_entities_are_decoded(bot: Bot, client: SandboxClient) -> None:
     user = await client.create_user("Lan")
-    sent = await bot.send_message(user["id"], "1 &lt; 2 &amp;&amp; a&nbsp;b &quot;c&quot; &#8364;", parse_mode="HTML")
+    sent = await bot.send_message(
+        user["id"], "1 &lt; 2 &amp;&amp; a&nbsp;b &quot;c&quot; &#8364;", parse_mode="HTML"
+    )
     assert sent.text == '1 < 2 && a&nbsp;b "c" €'
 
 
@@ -46,7 +48,9 @@ async def test_edits_deletes_actions_and_callback_answers_get_429_during_a_flood
     pressed = await frozen_client.press_button(users[0]["id"], first.message_id, "ok")
     sent = [await frozen_bot.send_message(user["id"], "tin") for user in users[1:30]]  # 30 in one second
     with pytest.raises(TelegramRetryAfter) as caught:
-        await frozen_bot.edit_message_text("tin (đã sửa)", chat_id=users[0]["id"], message_id=first.message_id)
+        await frozen_bot.edit_message_text(
+            "tin (đã sửa)", chat_id=users[0]["id"], message_id=first.message_id
+        )
     assert caught.value.retry_after >= 1
     with pytest.raises(TelegramRetryAfter):
         await frozen_bot.delete_message(users[1]["id"], sent[0].message_id)
@@ -89,7 +93,9 @@ async def test_set_webhook_requires_https_on_a_telegram_port() -> None:
 async def test_text_is_trimmed_and_entities_detected(bot: Bot, client: SandboxClient) -> None:
     user = await client.create_user("Lan")
     sent = await bot.send_message(
-        user["id"], "\n  <b>Xem</b> https://congdoan.vn, gõ /baocao, hỏi @loa_bot #tinmoi  \n", parse_mode="HTML"
+        user["id"],
+        "\n  <b>Xem</b> https://congdoan.vn, gõ /baocao, hỏi @loa_bot #tinmoi  \n",
+        parse_mode="HTML",
     )
     assert sent.text == "Xem https://congdoan.vn, gõ /baocao, hỏi @loa_bot #tinmoi"
     found = {(e.type, e.extract_from(sent.text)) for e in sent.entities or []}
