@@ -41,4 +41,5 @@ async def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
     loa: Loa = request.app.state.loa
+    await loa.metrics.refresh(loa.db)  # gauges read from the database (outbox depth and age)
     return Response(loa.metrics.render(), media_type=loa.metrics.content_type)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -14,11 +13,14 @@ from config.settings import Settings, UnsafeSettingsError, load_settings
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        settings = load_settings()
     except UnsafeSettingsError as exc:
         raise SystemExit(f"loa: {exc}") from None
     except ValueError as exc:
         raise SystemExit(f"loa: invalid settings: {exc}") from None
+    if settings.default_database:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
 
 
 def _cmd_migrate(_: argparse.Namespace) -> int:
@@ -41,15 +43,36 @@ def _cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import ALL_ROLES, Role, run
+    from bot.logs import configure_logging
+    from bot.runner import ALL_ROLES, Role, preflight, run
     from storage.migrate import SchemaOutdatedError
 
     roles = {Role(r) for r in args.role} if args.role else set(ALL_ROLES)
     try:
-        asyncio.run(run(_settings(), roles))
+        settings = load_settings()
+    except UnsafeSettingsError as exc:
+        if "LOA_TELEGRAM_TOKEN" in str(exc):
+            print("loa: chưa đặt LOA_TELEGRAM_TOKEN: hãy đặt mã bot lấy từ @BotFather.", file=sys.stderr)
+        else:
+            print(f"loa: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"loa: cấu hình không hợp lệ: {exc}", file=sys.stderr)
+        return 2
+    problem = preflight(settings, roles)
+    if problem is not None:
+        print(f"loa: {problem}", file=sys.stderr)
+        return 2
+    if settings.default_database:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging("DEBUG" if args.verbose else settings.log_level, settings.log_format)
+    try:
+        asyncio.run(run(settings, roles))
     except SchemaOutdatedError as exc:
         print(f"loa: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 
@@ -99,24 +122,24 @@ def _cmd_archive_import_seeds(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loa", description="Loa — thông tin và báo cáo Công đoàn")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết hơn")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=_cmd_migrate)
+    sub.add_parser("migrate", help="cập nhật cấu trúc cơ sở dữ liệu").set_defaults(func=_cmd_migrate)
 
-    run_p = sub.add_parser("run", help="run the service (all roles by default)")
+    run_p = sub.add_parser("run", help="chạy dịch vụ (mặc định mọi vai trò trong một tiến trình)")
     run_p.add_argument(
         "--role",
         action="append",
         choices=["api", "bot", "worker", "scheduler"],
-        help="run only this role (repeatable)",
+        help="chỉ chạy vai trò này (có thể lặp lại)",
     )
     run_p.set_defaults(func=_cmd_run)
 
-    sb = sub.add_parser("sandbox", help="run the local Telegram Bot API sandbox")
+    sb = sub.add_parser("sandbox", help="chạy hộp cát Telegram Bot API cục bộ")
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8081)
-    sb.add_argument("--no-limits", action="store_true", help="turn rate limits off")
+    sb.add_argument("--no-limits", action="store_true", help="tắt giới hạn tốc độ")
     sb.add_argument(
         "--dev-webhooks",
         action="store_true",
@@ -124,15 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sb.set_defaults(func=_cmd_sandbox)
 
-    demo = sub.add_parser("demo", help="play the scripted demo against the sandbox")
-    demo.add_argument("--serve", action="store_true", help="keep everything running and print the URLs")
-    demo.add_argument("--workdir", default="demo-output", help="where the demo keeps its database and files")
+    demo = sub.add_parser("demo", help="chạy bản trình diễn với hộp cát")
+    demo.add_argument("--serve", action="store_true", help="giữ mọi thứ chạy và in các địa chỉ")
+    demo.add_argument("--workdir", default="demo-output", help="thư mục dữ liệu của bản trình diễn")
     demo.set_defaults(func=_cmd_demo)
 
-    archive = sub.add_parser("archive", help="the document archive")
+    archive = sub.add_parser("archive", help="kho văn bản")
     archive_sub = archive.add_subparsers(dest="archive", required=True)
-    seeds = archive_sub.add_parser("import-seeds", help="import the seed documents (default ../shared/seeds)")
-    seeds.add_argument("dir", nargs="?", default=None, help="seed .txt folder (default LOA_SEEDS_DIR)")
+    seeds = archive_sub.add_parser("import-seeds", help="nhập các văn bản mẫu")
+    seeds.add_argument("dir", nargs="?", default=None, help="thư mục tệp .txt mẫu (mặc định LOA_SEEDS_DIR)")
     seeds.set_defaults(func=_cmd_archive_import_seeds)
 
     from directory.admin_cli import add_commands as add_directory_commands
@@ -142,10 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.logs import configure_logging
+
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    configure_logging(
+        "INFO" if args.verbose else os.environ.get("LOA_LOG_LEVEL", "WARNING").upper(),
+        os.environ.get("LOA_LOG_FORMAT", "text"),
     )
     result: int = args.func(args)
     return result
