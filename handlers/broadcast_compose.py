@@ -264,7 +264,7 @@ async def _finish(
                 else f"📤 Bắt đầu gửi tới {b.total} nơi nhận. Tiến độ sẽ được cập nhật tại đây."
             )
     except (BroadcastError, AccessDenied) as exc:
-        text = f"Không gửi được: {exc.message}"
+        text = f"Không gửi được: {html.escape(exc.message)}"
     if isinstance(event, CallbackQuery):
         await event.answer()
     await chat_message.answer(text)

@@ -149,7 +149,7 @@ async def _send_code(
     try:
         code = await create_link_code(session, scope=scope, unit=unit, block=block.code if block else None)
     except LinkError as exc:
-        await message.answer(exc.message)
+        await message.answer(escape(exc.message))
         return
     me_ = await message.bot.me()  # type: ignore[union-attr]
     target = f"{escape(unit.name)}" + (f" — {escape(block.name)}" if block else "")

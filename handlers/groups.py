@@ -83,7 +83,7 @@ async def link_group(message: Message, command: CommandObject, session: AsyncSes
             title=message.chat.title or "",
         )
     except LinkError as exc:
-        await message.reply("⚠️ " + exc.message)
+        await message.reply("⚠️ " + escape(exc.message))
         return
     block = f" — {escape(bound.block.name)}" if bound.block else ""
     await message.reply(BOUND.format(unit=escape(bound.unit.name), block=block))

@@ -163,7 +163,7 @@ async def _answer(message: Message, session: AsyncSession, bot: Bot, petition_id
             answered_by_id=scope.person_id,
         )
     except PetitionError as exc:
-        await message.answer(exc.message)
+        await message.answer(escape(exc.message))
         return
     await deliver_answer(bot, petition)
     await message.answer(f"✅ Đã gửi trả lời kiến nghị <b>{petition.reference}</b> tới người gửi.")

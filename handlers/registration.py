@@ -45,7 +45,7 @@ async def start_with_token(message: Message, command: CommandObject, session: As
             chat_id=message.chat.id,
         )
     except InvitationError as exc:
-        await message.answer("⚠️ " + exc.message, reply_markup=main_menu())
+        await message.answer("⚠️ " + escape(exc.message), reply_markup=main_menu())
         return
     values = {
         "name": escape(result.person.full_name),
