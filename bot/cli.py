@@ -8,6 +8,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from config.settings import Settings, UnsafeSettingsError, load_settings
 
 
@@ -21,6 +23,17 @@ def _settings() -> Settings:
     if settings.default_database:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
+
+
+def _settings_problem(exc: ValueError) -> str:
+    """One line for a settings error: the missing token in Vietnamese, anything else as pydantic says."""
+    if "LOA_TELEGRAM_TOKEN is not set" in str(exc):
+        return "chưa đặt LOA_TELEGRAM_TOKEN: hãy đặt mã bot lấy từ @BotFather."
+    if isinstance(exc, ValidationError):
+        return "cấu hình không hợp lệ: " + "; ".join(
+            str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()
+        )
+    return f"cấu hình không hợp lệ: {exc}"
 
 
 def _cmd_migrate(_: argparse.Namespace) -> int:
@@ -50,14 +63,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     roles = {Role(r) for r in args.role} if args.role else set(ALL_ROLES)
     try:
         settings = load_settings()
-    except UnsafeSettingsError as exc:
-        if "LOA_TELEGRAM_TOKEN" in str(exc):
-            print("loa: chưa đặt LOA_TELEGRAM_TOKEN: hãy đặt mã bot lấy từ @BotFather.", file=sys.stderr)
-        else:
-            print(f"loa: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(f"loa: cấu hình không hợp lệ: {exc}", file=sys.stderr)
+    except ValueError as exc:  # pydantic wraps UnsafeSettingsError in a ValidationError
+        print(f"loa: {_settings_problem(exc)}", file=sys.stderr)
         return 2
     problem = preflight(settings, roles)
     if problem is not None:
