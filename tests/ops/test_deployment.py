@@ -13,10 +13,6 @@ import contextlib
 import json
 import os
 import re
-import signal
-import socket
-import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +22,10 @@ import pytest
 import yaml
 
 from bot.cli import build_parser
+from tests.ops.processes import Process, free_port, start, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-LOA = Path(sys.executable).with_name("loa")
 
 
 def loa_services() -> dict[str, dict[str, Any]]:
@@ -43,12 +39,6 @@ def dockerfile_instruction(name: str) -> list[str]:
     assert match, f"the Dockerfile has no exec-form {name}"
     value: list[str] = json.loads(match.group(1))
     return value
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_image_and_compose_commands_exist_in_the_cli() -> None:
@@ -75,25 +65,6 @@ def test_systemd_units_run_cli_commands() -> None:
         parser.parse_args(line.group(0).split()[1:])
 
 
-class Process:
-    def __init__(self, name: str, proc: asyncio.subprocess.Process, port: int | None) -> None:
-        self.name = name
-        self.proc = proc
-        self.port = port
-        self.stderr = b""
-
-    async def stop(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.proc.wait(), timeout=20)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        assert self.proc.stderr is not None
-        self.stderr = await self.proc.stderr.read()
-
-
 def base_env(
     service: dict[str, Any], tmp_path: Path, database_url: str, redis_url: str | None, sandbox_url: str
 ) -> dict[str, str]:
@@ -112,41 +83,6 @@ def base_env(
     if redis_url:
         env["LOA_REDIS_URL"] = redis_url
     return env
-
-
-async def start(name: str, command: list[str], env: dict[str, str], cwd: Path, port: int | None) -> Process:
-    proc = await asyncio.create_subprocess_exec(
-        str(LOA),
-        *command,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    return Process(name, proc, port)
-
-
-async def wait_http(
-    client: httpx.AsyncClient, url: str, process: Process, timeout: float = 180.0
-) -> httpx.Response:
-    """Poll ``url`` until it answers 200 (start-up imports take seconds on a busy machine)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        if process.proc.returncode is not None:
-            await process.stop()
-            raise AssertionError(
-                f"{process.name} exited {process.proc.returncode}: {process.stderr.decode()[-3000:]}"
-            )
-        try:
-            response = await client.get(url)
-            if response.status_code == 200:
-                return response
-            last = response.status_code
-        except httpx.HTTPError as exc:
-            last = exc
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{url} did not answer 200 within {timeout}s (last: {last!r})")
 
 
 @pytest.fixture
