@@ -268,7 +268,8 @@ def build_router() -> APIRouter:
         items = [
             {
                 "chat_id": d.chat_id,
-                "telegram_chat_id": d.telegram_chat_id,
+                "channel": d.channel,
+                "address": d.address,
                 "chat_title": title,
                 "chat_kind": d.chat_kind,
                 "unit_id": d.unit_id,

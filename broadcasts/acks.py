@@ -18,10 +18,11 @@ from broadcasts import service
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, Part, PartKind, build_markup
 from broadcasts.errors import BroadcastError, NotFound
-from broadcasts.models import Acknowledgment, Broadcast, Delivery, Outcome, Status
-from broadcasts.transport import SendError, Transport
+from broadcasts.models import Acknowledgment, Broadcast, Status
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit, Person, Role, RoleAssignment
+from outbox.models import OutboxMessage, Outcome
+from outbox.transport import SendError, Transport
 from storage.base import utcnow
 from storage.db import Database
 
@@ -45,8 +46,8 @@ async def record_ack(
         raise BroadcastError("no_ack", "Tin này không yêu cầu xác nhận.")
     # the row lock serialises presses in one chat, so each press counts the ones committed before it
     delivery = await session.scalar(
-        select(Delivery)
-        .where(Delivery.broadcast_id == b.id, Delivery.telegram_chat_id == telegram_chat_id)
+        select(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == b.id, OutboxMessage.address == telegram_chat_id)
         .with_for_update()
     )
     if delivery is None or delivery.status not in (Outcome.sent, Outcome.sending):
@@ -89,8 +90,10 @@ async def silent_units(session: AsyncSession, *, broadcast_id: int) -> list[OrgU
     acked = select(Acknowledgment.unit_id).where(
         Acknowledgment.broadcast_id == broadcast_id, Acknowledgment.unit_id.is_not(None)
     )
-    received = select(Delivery.unit_id).where(
-        Delivery.broadcast_id == broadcast_id, Delivery.status == Outcome.sent, Delivery.unit_id.not_in(acked)
+    received = select(OutboxMessage.unit_id).where(
+        OutboxMessage.broadcast_id == broadcast_id,
+        OutboxMessage.status == Outcome.sent,
+        OutboxMessage.unit_id.not_in(acked),
     )
     rows = await session.scalars(select(OrgUnit).where(OrgUnit.id.in_(received)).order_by(OrgUnit.name))
     return list(rows)
@@ -170,10 +173,10 @@ async def _remind(
         units = [u.id for u in await silent_units(s, broadcast_id=b.id)]
         chats = list(
             await s.scalars(
-                select(Delivery.telegram_chat_id).where(
-                    Delivery.broadcast_id == b.id,
-                    Delivery.status == Outcome.sent,
-                    Delivery.unit_id.in_(units),
+                select(OutboxMessage.address).where(
+                    OutboxMessage.broadcast_id == b.id,
+                    OutboxMessage.status == Outcome.sent,
+                    OutboxMessage.unit_id.in_(units),
                 )
             )
         )

@@ -13,11 +13,12 @@ from broadcasts import service
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, ContentError, render_parts
 from broadcasts.errors import BroadcastError, InvalidState
-from broadcasts.models import Delivery, Outcome, Status
-from broadcasts.ratelimit import Pacer, wait
-from broadcasts.transport import RetryAfter, SendError, Transport
+from broadcasts.models import Status
 from directory.access import Scope
 from directory.models import Role
+from outbox.models import OutboxMessage, Outcome
+from outbox.ratelimit import Pacer, wait
+from outbox.transport import RetryAfter, SendError, Transport
 from storage.base import utcnow
 from storage.db import Database
 
@@ -39,11 +40,13 @@ async def _sent_records(
 ) -> list[tuple[int, int, list[int], Any]]:
     async with db.transaction() as s:
         rows = await s.execute(
-            select(Delivery.id, Delivery.telegram_chat_id, Delivery.message_ids, Delivery.sent_at)
+            select(OutboxMessage.id, OutboxMessage.address, OutboxMessage.message_ids, OutboxMessage.sent_at)
             .where(
-                Delivery.broadcast_id == broadcast_id, Delivery.status == Outcome.sent, Delivery.id > after_id
+                OutboxMessage.broadcast_id == broadcast_id,
+                OutboxMessage.status == Outcome.sent,
+                OutboxMessage.id > after_id,
             )
-            .order_by(Delivery.id)
+            .order_by(OutboxMessage.id)
             .limit(CHUNK)
         )
         return [(i, c, list(m or []), t) for i, c, m, t in rows.tuples()]
@@ -133,8 +136,8 @@ async def recall(
         if recalled:
             async with db.transaction() as s:
                 await s.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_(recalled))
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(recalled))
                     .values(status=Outcome.recalled, updated_at=utcnow())
                     .execution_options(synchronize_session=False)
                 )

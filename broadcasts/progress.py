@@ -17,7 +17,7 @@ from broadcasts import stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Part, PartKind
 from broadcasts.models import Broadcast, Status
-from broadcasts.transport import SendError, Transport
+from outbox.transport import SendError, Transport
 from storage.base import utcnow
 from storage.db import Database
 

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from broadcasts import acks, schedules
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Part, PartKind
-from broadcasts.ratelimit import LocalPacer, Pacer, RedisPacer
-from broadcasts.transport import SendError, Transport
 from directory.models import Chat, ChatKind
+from outbox.ratelimit import LocalPacer, Pacer, RedisPacer
+from outbox.transport import SendError, Transport
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class BroadcastJobs:
 
 
 def transport_for(loa: Loa) -> Transport:
-    from broadcasts.telegram import TelegramTransport
+    from outbox.telegram import TelegramTransport
 
     return TelegramTransport(loa.bot)
 
@@ -175,8 +175,8 @@ def register_broadcast_jobs(scheduler: AsyncIOScheduler, loa: Loa) -> BroadcastJ
 async def run_worker(loa: Loa, stop: asyncio.Event) -> None:
     """The worker role: deliver broadcasts until `stop` is set."""
     from bot.retry import interactive_retry
-    from broadcasts.engine import Engine
     from broadcasts.progress import ProgressReporter
+    from outbox.engine import Engine
 
     interactive_retry.set(False)  # the engine paces itself and accounts for every 429
 

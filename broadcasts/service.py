@@ -14,9 +14,10 @@ from broadcasts.audience import AudienceSpec
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, ContentError
 from broadcasts.errors import BroadcastError, Forbidden, InvalidState, NotFound
-from broadcasts.models import OPEN_OUTCOMES, Broadcast, Delivery, Outcome, Status
+from broadcasts.models import Broadcast, Status
 from directory.access import Scope
 from directory.models import Role
+from outbox.models import OPEN_OUTCOMES, OutboxMessage, Outcome
 from storage.base import utcnow
 
 EDITABLE = (Status.draft, Status.submitted)
@@ -205,8 +206,10 @@ async def cancel(session: AsyncSession, *, scope: Scope | None, broadcast_id: in
         raise InvalidState("not_cancellable", "Tin đã gửi xong hoặc đã huỷ.")
     b.status, b.finished_at = Status.cancelled, utcnow()
     result = await session.execute(
-        update(Delivery)
-        .where(Delivery.broadcast_id == b.id, Delivery.status.in_([Outcome.pending, Outcome.retrying]))
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == b.id, OutboxMessage.status.in_([Outcome.pending, Outcome.retrying])
+        )
         .values(status=Outcome.cancelled, updated_at=utcnow())
     )
     await session.flush()
@@ -216,8 +219,8 @@ async def cancel(session: AsyncSession, *, scope: Scope | None, broadcast_id: in
 async def finish_if_complete(session: AsyncSession, *, broadcast_id: int) -> bool:
     """Marks a sending broadcast done once no record is open; done is `failed` if none arrived."""
     open_left = await session.scalar(
-        select(Delivery.id)
-        .where(Delivery.broadcast_id == broadcast_id, Delivery.status.in_(OPEN_OUTCOMES))
+        select(OutboxMessage.id)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status.in_(OPEN_OUTCOMES))
         .limit(1)
     )
     if open_left is not None:
@@ -226,7 +229,9 @@ async def finish_if_complete(session: AsyncSession, *, broadcast_id: int) -> boo
     if b.status != Status.sending:
         return False
     sent = await session.scalar(
-        select(Delivery.id).where(Delivery.broadcast_id == b.id, Delivery.status == Outcome.sent).limit(1)
+        select(OutboxMessage.id)
+        .where(OutboxMessage.broadcast_id == b.id, OutboxMessage.status == Outcome.sent)
+        .limit(1)
     )
     b.status = Status.done if sent is not None else Status.failed
     b.finished_at = utcnow()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from broadcasts import acks, service
 from broadcasts.content import ACK_PREFIX, Content, build_markup, parse_ack_callback
 from broadcasts.errors import BroadcastError
-from broadcasts.telegram import to_inline
+from outbox.telegram import to_inline
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,13 @@ from sqlalchemy import select
 from broadcasts import acks, aftercare, stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.errors import BroadcastError
-from broadcasts.models import Broadcast, Delivery
+from broadcasts.models import Broadcast
 from broadcasts.progress import ProgressReporter
-from broadcasts.ratelimit import LocalPacer
 from broadcasts.scheduled import BroadcastJobs, LocalLeaderLock
 from common.vietnamese import VN_TZ
 from directory.models import Role
+from outbox.models import OutboxMessage
+from outbox.ratelimit import LocalPacer
 from storage.base import utcnow
 from storage.db import Database
 from tests.broadcasts import factories as f
@@ -111,7 +112,9 @@ async def test_correct_edits_every_sent_message_and_recall_deletes(db: Database)
         )
     async with db.transaction() as s:  # one delivery is older than 48 h, one message cannot be deleted
         rows = list(
-            await s.scalars(select(Delivery).where(Delivery.broadcast_id == b.id).order_by(Delivery.id))
+            await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id).order_by(OutboxMessage.id)
+            )
         )
         rows[0].sent_at = utcnow() - timedelta(hours=49)
         t.undeletable.add(rows[1].message_ids[0])  # type: ignore[index]

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from bot.app import build_bot
 from broadcasts import aftercare, stats
 from broadcasts.config import BroadcastConfig
-from broadcasts.engine import Engine
-from broadcasts.models import Delivery
-from broadcasts.ratelimit import LocalPacer
-from broadcasts.telegram import TelegramTransport
 from config.settings import Settings
 from directory.models import Chat, Person, Role
+from outbox.engine import Engine
+from outbox.models import OutboxMessage
+from outbox.ratelimit import LocalPacer
+from outbox.telegram import TelegramTransport
 from sandbox.client import SandboxClient
 from storage.db import Database
 from tests.broadcasts import factories as f
@@ -91,13 +91,16 @@ async def test_every_outcome_against_the_sandbox(db: Database, world: tuple[Sand
     await asyncio.wait_for(e.run(asyncio.Event(), until_idle=True), 30)
 
     async with db.transaction() as s:
-        rows = {r.chat_id: r for r in await s.scalars(select(Delivery).where(Delivery.broadcast_id == b.id))}
+        rows = {
+            r.chat_id: r
+            for r in await s.scalars(select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id))
+        }
         blocked_chat = await s.scalar(select(Chat).where(Chat.person_id == blocked_leader.id))
         assert blocked_chat is not None and not blocked_chat.is_active
         assert rows[blocked_chat.id].status == "blocked"
         assert rows[missing.id].status == "failed" and "chat not found" in (rows[missing.id].error or "")
         assert rows[flaky.id].status == "sent" and rows[flaky.id].attempts == 3
-        assert rows[migrating.id].status == "sent" and rows[migrating.id].telegram_chat_id == new_id
+        assert rows[migrating.id].status == "sent" and rows[migrating.id].address == new_id
         moved = await s.get(Chat, migrating.id)
         assert moved is not None and moved.telegram_chat_id == new_id
         outcome = await stats.by_outcome(s, broadcast_id=b.id)
