@@ -1,15 +1,14 @@
 """Metrics taken at the two seams every message passes: the Bot API session and the dispatcher.
 
-Counting at the session sees every outgoing call whatever sent it (the broadcast engine, a report
-request, a reply), so deliveries, 429s and ``retry_after`` need no code in the domains. The sender
-names what it is sending through :data:`delivery_kind` (default ``reply``).
+Counting at the session sees every Bot API call whatever made it (the outbox engine, a reply, an
+edit), so 429s and ``retry_after`` need no code in the domains. Deliveries by kind are counted by
+the outbox engine itself (``loa_deliveries_total``), which knows what each message is.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -26,9 +25,7 @@ from aiogram.types import TelegramObject
 
 from bot.metrics import Metrics
 
-delivery_kind: ContextVar[str] = ContextVar("loa_delivery_kind", default="reply")
 CHANNEL = "telegram"
-_SENDING = ("send", "copy", "forward")
 
 
 class MessengerCallMetrics(BaseRequestMiddleware):
@@ -45,7 +42,7 @@ class MessengerCallMetrics(BaseRequestMiddleware):
         outcome = "failed"
         try:
             response = await make_request(bot, method)
-            outcome = "sent"
+            outcome = "ok"
             return response
         except TelegramRetryAfter as exc:
             outcome = "rate_limited"
@@ -63,10 +60,6 @@ class MessengerCallMetrics(BaseRequestMiddleware):
             raise
         finally:
             self.metrics.messenger_calls.labels(channel=CHANNEL, method=name, outcome=outcome).inc()
-            if name.lower().startswith(_SENDING) and name != "SendChatAction":
-                self.metrics.deliveries.labels(
-                    kind=delivery_kind.get(), channel=CHANNEL, outcome=outcome
-                ).inc()
 
 
 class UpdateMetrics(BaseMiddleware):

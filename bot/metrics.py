@@ -43,11 +43,11 @@ class Metrics:
             "loa_job_runs_total", "Scheduled job runs by outcome", ["job", "outcome"], registry=registry
         )
         self.job_seconds = Histogram("loa_job_seconds", "Duration of a job run", ["job"], registry=registry)
-        # Outgoing messages: kind = broadcast | report | petition | reply; channel = telegram | …;
-        # outcome = sent | retrying | blocked | failed | rate_limited
+        # Outbox records written back by the delivery engine: kind (broadcast, report_request, …),
+        # channel (telegram, …), outcome (sent, retrying, blocked, failed, …)
         self.deliveries = Counter(
             "loa_deliveries_total",
-            "Outgoing messages by kind, channel and outcome",
+            "Outbox records written back by the delivery engine",
             ["kind", "channel", "outcome"],
             registry=registry,
         )
@@ -75,6 +75,12 @@ class Metrics:
         self.outbox_oldest_age = Gauge(
             "loa_outbox_oldest_age_seconds",
             "Age of the oldest waiting outgoing message (0 when none)",
+            registry=registry,
+        )
+        self.outbox_records = Gauge(
+            "loa_outbox_records",
+            "Outbox records by kind, channel and status (kept current by the worker)",
+            ["kind", "channel", "status"],
             registry=registry,
         )
         self.outbox_scrape_errors = Counter(

@@ -1,8 +1,8 @@
 """Depth and age of the outbox, read at scrape time.
 
 The outbox table is described by an :class:`OutboxSpec` rather than imported as a model, so the
-collector follows a renamed table (``broadcast_deliveries`` today, a general outbox tomorrow) by
-changing one value, and reading it never pulls a domain package into the metrics module.
+collector follows a renamed table or status by changing one value, and reading it never pulls a
+domain package into the metrics module.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from storage.base import UTCDateTime, utcnow
 
 @dataclass(frozen=True)
 class OutboxSpec:
-    table: str = "broadcast_deliveries"
+    table: str = "outbox"
     status_column: str = "status"
-    waiting: tuple[str, ...] = ("pending", "retrying")
-    since_column: str = "updated_at"
+    waiting: tuple[str, ...] = ("pending", "sending", "retrying")
+    since_column: str = "created_at"
 
 
 async def outbox_stats(
     session: AsyncSession, spec: OutboxSpec, now: datetime | None = None
 ) -> tuple[int, float]:
-    """(number of waiting rows, seconds since the oldest of them was queued or last tried)."""
+    """(number of waiting rows, seconds since the oldest of them was queued)."""
     status = column(spec.status_column, String())
     since = column(spec.since_column, UTCDateTime())
     outbox = table(spec.table, status, since)

@@ -14,7 +14,7 @@ from aiogram.types import Update
 from sqlalchemy import text
 
 from bot.app import Loa
-from bot.instrument import UpdateMetrics, delivery_kind, instrument
+from bot.instrument import UpdateMetrics, instrument
 from bot.logs import configure_logging, log_startup, startup_fields
 from bot.metrics import Metrics
 from bot.outbox_metrics import OutboxSpec, outbox_stats
@@ -122,7 +122,7 @@ async def test_default_outbox_spec_matches_the_schema(db: Database) -> None:
     assert sample(metrics, "loa_outbox_depth") == 0
 
 
-async def test_messenger_calls_deliveries_and_429s_are_counted(settings: Settings, sandbox: Any) -> None:
+async def test_messenger_calls_and_429s_are_counted(settings: Settings, sandbox: Any) -> None:
     loa = await Loa.create(settings.model_copy(update={"telegram_api_base": sandbox.base_url}))
     try:
         instrument(bot=loa.bot, dispatcher=loa.dispatcher, metrics=loa.metrics)
@@ -130,26 +130,19 @@ async def test_messenger_calls_deliveries_and_429s_are_counted(settings: Setting
         async with SandboxClient(sandbox.base_url) as client:
             user = await client.create_user("Lan")
         retry_token = interactive_retry.set(False)
-        kind_token = delivery_kind.set("broadcast")
         try:
             with pytest.raises(TelegramRetryAfter):
                 for _ in range(10):  # the per-chat burst is 3
                     await loa.bot.send_message(user["id"], "Thông báo")
         finally:
-            delivery_kind.reset(kind_token)
             interactive_retry.reset(retry_token)
         metrics = loa.metrics
-        sent = sample(metrics, "loa_deliveries_total", kind="broadcast", channel="telegram", outcome="sent")
-        assert sent == 3
-        assert (
-            sample(
-                metrics, "loa_deliveries_total", kind="broadcast", channel="telegram", outcome="rate_limited"
-            )
-            == 1
-        )
+        calls = "loa_messenger_requests_total"
+        assert sample(metrics, calls, channel="telegram", method="SendMessage", outcome="ok") == 3
+        assert sample(metrics, calls, channel="telegram", method="SendMessage", outcome="rate_limited") == 1
         assert sample(metrics, "loa_messenger_429_total", channel="telegram", method="SendMessage") == 1
         assert sample(metrics, "loa_messenger_retry_after_seconds_total", channel="telegram") >= 1
-        assert b"loa_deliveries_total" in metrics.render()
+        assert b"loa_messenger_429_total" in metrics.render()
     finally:
         await loa.close()
 
