@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -83,6 +84,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from common.progress import with_progress
+    from storage.backup import BackupError, backup, sqlite_file
+
+    destination = Path(args.file)
+    try:
+        database = sqlite_file(_settings().database_url)
+        size = asyncio.run(
+            with_progress(f"Sao lưu {database.name}", asyncio.to_thread(backup, database, destination))
+        )
+    except BackupError as exc:
+        print(f"loa: {exc}", file=sys.stderr)
+        return 2
+    print(f"Đã sao lưu {database} vào {destination} ({size / 1_048_576:.1f} MB).")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from common.progress import with_progress
+    from storage.backup import BackupError, restore, sqlite_file
+
+    source = Path(args.file)
+    try:
+        database = sqlite_file(_settings().database_url)
+        revision = asyncio.run(
+            with_progress(f"Khôi phục {source.name}", asyncio.to_thread(restore, source, database))
+        )
+    except BackupError as exc:
+        print(f"loa: {exc}", file=sys.stderr)
+        return 2
+    print(f"Đã khôi phục {database} từ {source} (phiên bản cấu trúc {revision}). Chạy `loa migrate` nếu cần.")
+    return 0
+
+
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     from sandbox.limits import LimitsConfig
     from sandbox.server import serve_forever
@@ -142,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="chỉ chạy vai trò này (có thể lặp lại)",
     )
     run_p.set_defaults(func=_cmd_run)
+
+    backup_p = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu SQLite khi dịch vụ đang chạy")
+    backup_p.add_argument("file", help="tệp sao lưu sẽ tạo")
+    backup_p.set_defaults(func=_cmd_backup)
+    restore_p = sub.add_parser("restore", help="khôi phục SQLite từ tệp sao lưu (dừng dịch vụ trước)")
+    restore_p.add_argument("file", help="tệp sao lưu")
+    restore_p.set_defaults(func=_cmd_restore)
 
     sb = sub.add_parser("sandbox", help="chạy hộp cát Telegram Bot API cục bộ")
     sb.add_argument("--host", default="127.0.0.1")
