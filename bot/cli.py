@@ -129,6 +129,11 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        import vietnam_provinces  # noqa: F401 (the demo's place names; an optional extra)
+    except ImportError:
+        print('loa: bản trình diễn cần gói bổ sung: pip install -e ".[demo]"', file=sys.stderr)
+        return 2
     from bot.demo import run_demo
 
     try:
