@@ -65,9 +65,12 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level)
+    numeric = logging.getLevelName(level.upper())
+    root.setLevel(numeric if isinstance(numeric, int) else logging.WARNING)
     # aiogram logs every handled update at INFO; keep that for DEBUG only.
-    logging.getLogger("aiogram.event").setLevel(max(logging.getLevelName(level), logging.WARNING))
+    logging.getLogger("aiogram.event").setLevel(
+        logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
+    )
 
 
 def safe_url(url: str | None) -> str:
