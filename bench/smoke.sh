@@ -37,7 +37,7 @@ for backend in sqlite postgresql; do
     dir_args=(--database-url "$PG_URL" --reset)
   fi
   [ "$backend" = postgresql ] && fresh_pg
-  run "directory-$backend" bench.directory_bench --units 300 --people 1000 "${dir_args[@]}"
+  run "directory-$backend" bench.directory_bench --units 1100 --people 2000 "${dir_args[@]}"
   [ "$backend" = postgresql ] && fresh_pg
   run "delivery-$backend" bench.delivery_bench --rate-recipients 30 --paid-recipients 200 \
     --compare-recipients 100 --rss-recipients 200 "${url_args[@]}"
