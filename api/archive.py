@@ -14,7 +14,7 @@ from api.deps import ScopeDep, SessionDep
 from api.errors import ApiError
 from archive import documents
 from archive.models import Document
-from archive.numbers import DocumentKind
+from archive.document_numbers import DocumentKind
 from archive.registry import DocumentFile, DocumentIndex
 from archive.search import Viewer, search, visible_document
 from directory.models import OrgUnit, Role

@@ -13,7 +13,7 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StorageKey
 
 from archive.documents import NewDocument, create_document
-from archive.numbers import DocumentKind
+from archive.document_numbers import DocumentKind
 from archive.seeds import import_seed_documents
 from bot.app import Loa
 from common.text import plain

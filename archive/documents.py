@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
 from archive.models import Document
-from archive.numbers import CODE_OF_KIND, DocumentKind, parse_number
+from archive.document_numbers import CODE_OF_KIND, DocumentKind, parse_number
 from archive.registry import DocumentFile, DocumentIndex, DocumentTag
 from common.errors import DomainError
 from common.vietnamese import fold

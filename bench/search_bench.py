@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, insert, select
 
 from archive.documents import index_text, sync_fulltext
 from archive.models import Document
-from archive.numbers import CODE_OF_KIND, DocumentKind
+from archive.document_numbers import CODE_OF_KIND, DocumentKind
 from archive.registry import DocumentIndex
 from archive.search import Viewer, ancestors_of, search
 from archive.seeds import default_seeds_dir

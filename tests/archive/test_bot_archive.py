@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from archive.documents import NewDocument, attach_file, create_document
 from archive.models import Document
-from archive.numbers import DocumentKind
+from archive.document_numbers import DocumentKind
 from archive.registry import DocumentFile
 from archive.seeds import import_seed_documents
 from handlers.archive import ArchiveSearch, DocCb

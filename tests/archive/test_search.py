@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from archive.documents import ArchiveError, NewDocument, attach_file, create_document, reindex
 from archive.models import Document
-from archive.numbers import DocumentKind
+from archive.document_numbers import DocumentKind
 from archive.registry import DocumentIndex
 from archive.search import Viewer, ancestors_of, search
 from archive.seeds import import_seed_documents
