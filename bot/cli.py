@@ -72,7 +72,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from demo.run import run_demo
 
     try:
         return asyncio.run(run_demo(serve_forever=args.serve, workdir=args.workdir))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from archive.demo_scene import play_archive_scene
-from directory.demo_province import build_demo_province
+from demo.archive_scene import play_archive_scene
+from demo.province import build_demo_province
 from storage.db import Database
 
 

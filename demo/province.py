@@ -18,8 +18,8 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
+from demo.vn_names import NameMaker
 from directory.models import Department, OrgUnit, Person, Role, RoleAssignment, UnitKind
-from directory.vn_names import NameMaker
 from storage.base import utcnow
 
 UNITS = cast(Table, OrgUnit.__table__)

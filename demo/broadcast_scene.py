@@ -16,8 +16,8 @@ from broadcasts import schedules, service, stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.models import Status
 from common.vietnamese import VN_TZ
+from demo.province import DemoProvince
 from directory.access import scope_for_person
-from directory.demo_province import DemoProvince
 from directory.models import Chat, Person, Role, RoleAssignment
 from sandbox.client import SandboxClient
 from storage.db import Database

@@ -16,8 +16,8 @@ from archive.documents import NewDocument, create_document
 from archive.sample import import_sample
 from bot.app import Loa
 from common.text import plain
+from demo.province import DemoProvince
 from directory.chats import register_private_chat
-from directory.demo_province import DemoProvince
 from directory.models import Person
 from handlers.archive import DocCb
 from handlers.petitions import PetitionForm
