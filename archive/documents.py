@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from archive.document_numbers import CODE_OF_KIND, DocumentKind, parse_number
 from archive.models import Document
-from archive.registry import DocumentFile, DocumentIndex, DocumentTag
+from archive.tables import DocumentFile, DocumentIndex, DocumentTag
 from common.errors import DomainError
 from common.vietnamese import fold
 from directory.models import OrgUnit

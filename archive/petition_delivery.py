@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from archive.petitions import CATEGORIES, Routing, record_notice
-from archive.registry import Petition
+from archive.tables import Petition
 from directory.models import OrgUnit, Person
 
 log = logging.getLogger(__name__)

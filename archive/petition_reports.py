@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from archive.petitions import CATEGORIES, STATUS_LABELS
-from archive.registry import Petition
+from archive.tables import Petition
 from directory.access import Scope
 from directory.models import OrgUnit, Person, Role
 

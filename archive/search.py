@@ -21,7 +21,7 @@ from sqlalchemy.sql import column, table
 
 from archive.documents import has_fts5, search_words
 from archive.models import Document
-from archive.registry import DocumentIndex
+from archive.tables import DocumentIndex
 from directory.access import Scope
 from directory.models import Role
 

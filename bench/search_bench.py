@@ -26,9 +26,9 @@ from sqlalchemy import delete, func, insert, select
 from archive.document_numbers import CODE_OF_KIND, DocumentKind
 from archive.documents import index_text, sync_fulltext
 from archive.models import Document
-from archive.registry import DocumentIndex
 from archive.sample import sample_documents
 from archive.search import Viewer, ancestors_of, search
+from archive.tables import DocumentIndex
 from config.settings import Environment, Settings
 from storage.db import Database
 from storage.migrate import upgrade

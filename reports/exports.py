@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit
-from reports.audience import leaders_of
 from reports.forms import Aggregation, FieldSpec, FieldType, Form
 from reports.models import ReportRound, ReportSubmission, ReportTarget, ReportValue
 from reports.paths import dialect_of, under
+from reports.recipients import leaders_of
 from reports.services import form_of_round
 from storage.base import utcnow
 

@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit
-from reports.audience import Recipient, leaders_of, officers_over
 from reports.forms import Form
 from reports.lines import usage
 from reports.models import ReportMessage, ReportRound, ReportSubmission, SubmissionStatus
+from reports.recipients import Recipient, leaders_of, officers_over
 from reports.rollup import missing_units
 from reports.services import form_of_round
 from reports.validation import expected

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from archive.document_numbers import DocumentKind
 from archive.documents import NewDocument, attach_file, create_document
 from archive.models import Document
-from archive.registry import DocumentFile
 from archive.sample import import_sample
+from archive.tables import DocumentFile
 from handlers.archive import ArchiveSearch, DocCb
 from storage.db import Database
 from tests.archive.factories import make_province

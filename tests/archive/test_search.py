@@ -9,9 +9,9 @@ from sqlalchemy import func, select, text
 from archive.document_numbers import DocumentKind
 from archive.documents import ArchiveError, NewDocument, attach_file, create_document, reindex
 from archive.models import Document
-from archive.registry import DocumentIndex
 from archive.sample import import_sample
 from archive.search import Viewer, ancestors_of, search
+from archive.tables import DocumentIndex
 from directory.access import scope_for_person
 from storage.db import Database
 from tests.archive.factories import make_province
