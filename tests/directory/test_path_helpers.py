@@ -55,4 +55,4 @@ async def test_sql_filter_agrees_with_the_python_predicate(db: Database) -> None
                 )
             )
         )
-        assert logged and all(tree.is_within(p, units[0].path) for p in logged)
+        assert logged and all(p is not None and tree.is_within(p, units[0].path) for p in logged)
