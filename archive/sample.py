@@ -1,6 +1,6 @@
-"""The sample archive shipped inside the package (`archive/sample/`): four real union documents, their
-facts in `index.toml` and their text, written by the project, beside it. The demo and the tests use it;
-nothing here reads outside the package. Importing twice adds nothing."""
+"""The sample archive shipped inside the package (`archive/sample_documents/`): four real union documents,
+their facts in `index.toml` and their text, written by the project, beside it. The demo and the tests use
+it; nothing here reads outside the package. Importing twice adds nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from archive.models import Document
 
 
 def sample_folder() -> Traversable:
-    return resources.files("archive") / "sample"
+    return resources.files("archive") / "sample_documents"
 
 
 def sample_documents() -> list[NewDocument]:
