@@ -53,6 +53,10 @@ def describe(
     )
 
 
+def _files_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
 async def import_folder(
     session: AsyncSession,
     *,
@@ -62,7 +66,7 @@ async def import_folder(
 ) -> FolderImport:
     """Import every file directly inside `folder` (hidden files and subfolders are left alone)."""
     result = FolderImport()
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in await asyncio.to_thread(_files_in, folder):
         try:
             text = await asyncio.to_thread(read_text, path)
             new = describe(text, filename=path.name, kind=kind, issuer=issuer)
