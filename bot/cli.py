@@ -6,12 +6,20 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
 from config.settings import Settings, UnsafeSettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from archive.models import Document
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -134,7 +142,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     except ImportError:
         print('loa: bản trình diễn cần gói bổ sung: pip install -e ".[demo]"', file=sys.stderr)
         return 2
-    from bot.demo import run_demo
+    from demo.run import run_demo
 
     try:
         return asyncio.run(run_demo(serve_forever=args.serve, workdir=args.workdir))
@@ -142,28 +150,60 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 0
 
 
-def _cmd_archive_import_seeds(args: argparse.Namespace) -> int:
-    from archive.seeds import default_seeds_dir, import_seed_documents
+def _run_in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from storage.db import Database
 
     settings = _settings()
-    folder = args.dir or str(default_seeds_dir())
-    if not os.path.isdir(folder):
-        print(f"loa: không thấy thư mục văn bản mẫu {folder}", file=sys.stderr)
-        return 1
 
-    async def go() -> list[str]:
+    async def go() -> T:
         db = Database(settings)
         try:
             async with db.transaction() as session:
-                docs = await import_seed_documents(session, folder)
-                return [f"{d.kind} {d.number}".strip() + f" — {d.subject[:60]}" for d in docs]
+                return await work(session)
         finally:
             await db.dispose()
 
-    lines = asyncio.run(go())
-    print(f"{len(lines)} văn bản mẫu trong kho (từ {folder}):")
-    print("\n".join(lines))
+    return asyncio.run(go())
+
+
+def _document_line(doc: Document) -> str:
+    return f"{doc.kind} {doc.number}".strip() + f" — {doc.subject[:60]}"
+
+
+def _cmd_archive_import_sample(_: argparse.Namespace) -> int:
+    from archive.sample import import_sample
+
+    docs = _run_in_transaction(import_sample)
+    print(f"{len(docs)} văn bản mẫu trong kho:")
+    print("\n".join(_document_line(d) for d in docs))
+    return 0
+
+
+def _cmd_archive_import(args: argparse.Namespace) -> int:
+    from archive.document_numbers import kind_from_text
+    from archive.folder_import import FolderImport, import_folder
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"loa: không thấy thư mục {folder}", file=sys.stderr)
+        return 1
+    kind = kind_from_text(args.kind) if args.kind else None
+    if args.kind and kind is None:
+        print(f"loa: không rõ loại văn bản «{args.kind}» (ví dụ: «Công văn», «Kế hoạch»)", file=sys.stderr)
+        return 1
+
+    async def work(session: AsyncSession) -> FolderImport:
+        return await import_folder(session, folder=folder, kind=kind, issuer=args.issuer)
+
+    result = _run_in_transaction(work)
+    print(
+        f"Từ {folder}: nhập {len(result.added)} văn bản mới, {len(result.existing)} đã có trong kho, "
+        f"bỏ qua {len(result.skipped)} tệp."
+    )
+    for doc in result.added:
+        print(f"  + {_document_line(doc)}")
+    for line in result.skipped:
+        print(f"  {line}")
     return 0
 
 
@@ -208,9 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     archive = sub.add_parser("archive", help="kho văn bản")
     archive_sub = archive.add_subparsers(dest="archive", required=True)
-    seeds = archive_sub.add_parser("import-seeds", help="nhập các văn bản mẫu")
-    seeds.add_argument("dir", nargs="?", default=None, help="thư mục tệp .txt mẫu (mặc định LOA_SEEDS_DIR)")
-    seeds.set_defaults(func=_cmd_archive_import_seeds)
+    sample = archive_sub.add_parser("import-sample", help="nhập các văn bản mẫu kèm theo Loa")
+    sample.set_defaults(func=_cmd_archive_import_sample)
+    own = archive_sub.add_parser("import", help="nhập văn bản của đơn vị (.txt, .docx, .pdf) từ một thư mục")
+    own.add_argument("dir", help="thư mục chứa văn bản")
+    own.add_argument("--kind", help="loại văn bản cho tệp không ghi loại, ví dụ «Công văn»")
+    own.add_argument("--issuer", help="cơ quan ban hành cho mọi tệp (mặc định: theo đầu mỗi văn bản)")
+    own.set_defaults(func=_cmd_archive_import)
 
     from directory.admin_cli import add_commands as add_directory_commands
 

@@ -30,7 +30,7 @@ def include_object(obj: object, name: str | None, type_: str, reflected: bool, c
 
 
 def _compare(connection: Connection) -> list[Any]:
-    from storage.registry import load_all_models
+    from storage.all_models import load_all_models
 
     context = MigrationContext.configure(
         connection,

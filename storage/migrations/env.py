@@ -11,8 +11,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from storage.all_models import load_all_models
 from storage.migrate import include_object
-from storage.registry import load_all_models
 
 config = context.config
 target_metadata = load_all_models()

@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StorageKey
 
+from archive.document_numbers import DocumentKind
 from archive.documents import NewDocument, create_document
-from archive.numbers import DocumentKind
-from archive.seeds import import_seed_documents
+from archive.petitions import petition_for_message
+from archive.sample import import_sample
 from bot.app import Loa
 from common.text import plain
+from demo.province import DemoProvince
 from directory.chats import register_private_chat
-from directory.demo_province import DemoProvince
 from directory.models import Person
 from handlers.archive import DocCb
 from handlers.petitions import PetitionForm
@@ -70,13 +70,12 @@ async def play_archive_scene(
     sandbox: SandboxClient,
     loa: Loa,
     province: DemoProvince,
-    seeds_dir: Path | str | None = None,
     timeout: float = 15.0,
 ) -> list[str]:
     async with loa.db.transaction() as s:
-        seeds = await import_seed_documents(s, seeds_dir)
+        sample = await import_sample(s)
         await create_document(s, new=CT07)
-    lines = [f"Kho văn bản: nhập {len(seeds)} văn bản mẫu và Chỉ thị 07-CT/TW"]
+    lines = [f"Kho văn bản: nhập {len(sample)} văn bản mẫu và Chỉ thị 07-CT/TW"]
     cluster = province.upper_unions[0]
     school = next(g for g in province.grassroots if g.parent_id == cluster.id)
     in_school = await _members_of(loa, school.id)
@@ -132,6 +131,12 @@ async def play_archive_scene(
     await sandbox.press_button(officer_ids[0], notice["message_id"], forward)
     up = (await sandbox.wait_for_messages(top_ids[0], count=1, timeout=timeout))[0]
     lines.append(f"  cán bộ {cluster.name} chuyển lên {province.root.name}")
+
+    async def recorded() -> bool:  # the officer reads the notice before replying
+        async with loa.db.transaction() as s:
+            return await petition_for_message(s, chat_id=top_ids[0], message_id=up["message_id"]) is not None
+
+    await sandbox.wait_until(recorded, bool, timeout=timeout, what="the notice recorded")
     await sandbox.send_user_message(
         top_ids[0],
         text="LĐLĐ đã làm việc với doanh nghiệp; lương tháng 10 sẽ được trả trước ngày 15.",
