@@ -56,6 +56,14 @@ def test_image_and_compose_commands_exist_in_the_cli() -> None:
     assert "healthcheck" in services["app"] and "healthcheck" in services["worker"]
 
 
+def test_the_image_copies_every_package_pip_installs() -> None:
+    include = re.search(r"^include = (\[.*\])$", (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    assert include
+    packages = {name.rstrip("*") for name in json.loads(include.group(1))}
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (DEPLOY / "Dockerfile").read_text(encoding="utf-8"), re.M))
+    assert packages <= copied, packages - copied
+
+
 def test_systemd_units_run_cli_commands() -> None:
     parser = build_parser()
     for unit in (DEPLOY / "systemd").glob("*.service"):
