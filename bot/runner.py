@@ -19,7 +19,7 @@ from bot.logs import log_startup
 from bot.ops_server import create_ops_app
 from bot.polling_lock import PollingLock, poll_with_lock
 from bot.scheduling import build_scheduler
-from config.settings import SANDBOX_TOKEN, TELEGRAM_API_BASE, Environment, Settings
+from config.settings import SANDBOX_TOKEN, TELEGRAM_API_BASE, Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ class Role(StrEnum):
 ALL_ROLES = frozenset(Role)
 # Roles that talk to the messenger and therefore need a real token.
 SENDING_ROLES = frozenset({Role.bot, Role.worker, Role.scheduler})
-DEFAULT_METRICS_PORT = 9100
 
 
 def preflight(settings: Settings, roles: Iterable[Role]) -> str | None:
@@ -50,18 +49,34 @@ def preflight(settings: Settings, roles: Iterable[Role]) -> str | None:
     roles = set(roles)
     token = settings.telegram_token.get_secret_value()
     to_telegram = settings.telegram_api_base.rstrip("/") == TELEGRAM_API_BASE
-    if roles & SENDING_ROLES and token == SANDBOX_TOKEN:
-        if to_telegram or settings.environment is not Environment.development:
-            return (
-                "chưa đặt LOA_TELEGRAM_TOKEN: hãy đặt mã bot lấy từ @BotFather "
-                "(hoặc chạy `loa demo` để thử với hộp cát)."
-            )
+    # The sandbox token only works against a local sandbox (tests, demo); sent to Telegram it fails
+    # with a long traceback, so say what is missing instead. Production refuses it in Settings.
+    if roles & SENDING_ROLES and token == SANDBOX_TOKEN and to_telegram:
+        return (
+            "chưa đặt LOA_TELEGRAM_TOKEN: hãy đặt mã bot lấy từ @BotFather "
+            "(hoặc chạy `loa demo` để thử với hộp cát)."
+        )
     if Role.bot in roles and settings.webhook_enabled and settings.uses_redis and not settings.webhook_secret:
         return (
             "chưa đặt LOA_WEBHOOK_SECRET: khi có Redis (nhiều tiến trình bot sau một địa chỉ), "
             "mọi tiến trình phải dùng chung một khoá bí mật webhook."
         )
     return None
+
+
+def _ops_socket(host: str, port: int) -> socket.socket | None:
+    """The probes' listening socket; a busy port costs the probes, never the worker's deliveries."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        log.error("cannot serve /healthz and /metrics on %s:%s (%s); set LOA_METRICS_PORT", host, port, exc)
+        return None
+    sock.listen(64)
+    sock.setblocking(False)
+    return sock
 
 
 def _uvicorn_config(app: object, host: str, port: int, settings: Settings) -> uvicorn.Config:
@@ -91,11 +106,11 @@ async def serve(
         app = create_app(loa, webhook=settings.webhook_enabled and Role.bot in roles)
         server = _QuietServer(_uvicorn_config(app, settings.api_host, settings.api_port, settings))
         tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="api"))
-    elif settings.metrics_port:
+    elif settings.metrics_port and (ops_socket := _ops_socket(settings.metrics_host, settings.metrics_port)):
         ops = _uvicorn_config(create_ops_app(loa), settings.metrics_host, settings.metrics_port, settings)
         ops.access_log = False  # probes and scrapes every few seconds would drown the log
         server = _QuietServer(ops)
-        tasks.append(asyncio.create_task(server.serve(), name="ops-http"))
+        tasks.append(asyncio.create_task(server.serve(sockets=[ops_socket]), name="ops-http"))
     if Role.bot in roles:
         if settings.webhook_enabled:
             await loa.start_webhook()
@@ -136,8 +151,6 @@ async def serve(
 
 async def run(settings: Settings, roles: Iterable[Role]) -> None:
     roles = set(roles)
-    if settings.metrics_port is None:
-        settings = settings.model_copy(update={"metrics_port": DEFAULT_METRICS_PORT})
     loa = await Loa.create(settings)
     instrument(bot=loa.bot, dispatcher=loa.dispatcher, metrics=loa.metrics)
     log_startup(log, settings, [r.value for r in roles])

@@ -39,8 +39,8 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
-    # Worker and scheduler processes (no API role) serve /healthz, /readyz, /metrics here; 0: none.
-    # Unset: `loa run` uses 9100 (an embedded or test run serves nothing extra).
+    # Worker and scheduler processes (no API role) serve /healthz, /readyz, /metrics here. Unset or 0:
+    # none (several workers on one host each need their own port; the deploy files set 9100).
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
 
