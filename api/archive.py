@@ -17,7 +17,7 @@ from archive.models import Document
 from archive.numbers import DocumentKind
 from archive.registry import DocumentFile, DocumentIndex
 from archive.search import Viewer, search, visible_document
-from directory.models import OrgUnit, Role
+from directory.models import Role
 
 
 class DocumentIn(BaseModel):
@@ -64,15 +64,9 @@ def build_router() -> APIRouter:
 
     @router.post("/documents", status_code=201)
     async def create(body: DocumentIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        if body.visibility_unit_id is None:
-            if not scope.is_admin:
-                raise ApiError(403, "forbidden", "Chỉ quản trị được đăng văn bản công khai cho mọi đơn vị.")
-        else:
-            unit = await session.get(OrgUnit, body.visibility_unit_id)
-            if unit is None:
-                raise ApiError(404, "unknown_unit", "Không tìm thấy đơn vị.")
-            scope.require(Role.officer, unit.path)
-        doc = await documents.create_document(session, new=documents.NewDocument(**body.model_dump()))
+        new = documents.NewDocument(**body.model_dump())
+        await documents.require_units_in_scope(session, scope=scope, new=new)
+        doc = await documents.create_document(session, new=new, actor=scope.actor)
         return await _document_out(session, doc)
 
     @router.get("/documents/search")
@@ -129,6 +123,8 @@ def build_router() -> APIRouter:
             filename=file.filename or "tep",
             mime_type=file.content_type or "",
             data=data,
+            actor=scope.actor,
+            unit_path=row.visibility_path if row is not None else None,
         )
         return {
             "id": stored.id,

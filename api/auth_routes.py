@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LoaDep, ScopeDep, SessionDep, listing_roots, unit_in_scope
-from directory import auth
+from directory import auth, grants
 from directory.access import AccessDenied
 from directory.models import ApiKey, OrgUnit, Role
 
@@ -55,6 +55,7 @@ def build_router() -> APIRouter:
     @router.post("/api-keys", status_code=201)
     async def create_key(body: ApiKeyIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         unit = await unit_in_scope(session, scope, body.unit_id, Role.admin)
+        grants.require_grant(scope, role=body.role, unit=unit)
         new = await auth.create_api_key(
             session,
             actor=scope.actor,

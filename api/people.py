@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep, listing_roots
-from directory import people, tree
+from directory import grants, people, tree
 from directory.access import AccessDenied, Scope
 from directory.models import Department, Person, Role, RoleAssignment
 from directory.people import display_phone
@@ -105,6 +105,7 @@ def build_router() -> APIRouter:
         person_id: int, body: PersonPatch, scope: ScopeDep, session: SessionDep
     ) -> dict[str, Any]:
         person = await _person(session, scope, person_id)
+        await grants.require_control(session, scope=scope, person=person)
         changes = body.model_dump(exclude_unset=True)
         changes = {k: v for k, v in changes.items() if v is not None or k == "phone"}
         paths = await people.unit_paths_of(session, person_id=person.id)
@@ -119,6 +120,7 @@ def build_router() -> APIRouter:
         person = await _person(session, scope, person_id)
         unit = await tree.get_unit(session, unit_id=body.unit_id)
         people.require_grant_right(scope, role=body.role, unit=unit)
+        await grants.require_control(session, scope=scope, person=person)
         department = body.department.value if body.department else None
         assignment = await people.assign_role(
             session, actor=scope.actor, person=person, unit=unit, role=body.role, department=department

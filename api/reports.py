@@ -25,9 +25,9 @@ from reports.services import (
     get_submission,
     list_templates,
     open_round,
+    publish_template,
     review,
     revisions,
-    save_template,
     submit,
 )
 
@@ -39,6 +39,7 @@ class TemplateIn(BaseModel):
     name: str = Field(min_length=1, max_length=255)
     fields: list[dict[str, Any]] = Field(min_length=1)
     rules: list[dict[str, Any]] = Field(default_factory=list)
+    unit_id: int | None = Field(default=None, description="The owning unit (new templates); None: your unit")
 
 
 class RoundIn(BaseModel):
@@ -83,6 +84,7 @@ def template_out(t: ReportTemplate) -> dict[str, Any]:
         "name": t.name,
         "fields": t.fields,
         "rules": t.rules,
+        "owner_unit_id": t.owner_unit_id,
     }
 
 
@@ -168,13 +170,14 @@ def build_router() -> APIRouter:
     async def put_template(body: TemplateIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         if not scope.roots(Role.officer):
             raise AccessDenied()
-        saved = await save_template(
+        saved = await publish_template(
             session=session,
+            scope=scope,
             code=body.code,
             name=body.name,
             fields=body.fields,
             rules=body.rules,
-            created_by_id=scope.person_id,
+            owner_unit_id=body.unit_id,
         )
         return template_out(saved)
 

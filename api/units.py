@@ -187,8 +187,12 @@ def build_router() -> APIRouter:
     async def import_units(
         file: UploadFile, scope: ScopeDep, session: SessionDep, dry_run: bool = False
     ) -> dict[str, Any]:
+        if not scope.roots(Role.admin):  # before a single byte of the file is read
+            raise AccessDenied("Chỉ quản trị mới được nhập danh sách đơn vị.")
         data = await file.read(MAX_UPLOAD_BYTES + 1)
-        rows = spreadsheet.read_table(data, filename=file.filename or "", limit=MAX_UPLOAD_BYTES)
+        rows = await spreadsheet.read_table_off_loop(
+            data, filename=file.filename or "", limits=spreadsheet.ReadLimits(max_bytes=MAX_UPLOAD_BYTES)
+        )
         result = await unit_import.import_units(
             session, actor=scope.actor, rows=rows, dry_run=dry_run, scope=scope
         )
