@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep
 from api.errors import ApiError
+from api.types import Id
 from archive import documents
 from archive.models import Document
 from archive.numbers import DocumentKind
@@ -27,10 +28,8 @@ class DocumentIn(BaseModel):
     subject: str = Field(min_length=1)
     body: str = ""
     issued_on: date | None = None
-    issuer_unit_id: int | None = None
-    visibility_unit_id: int | None = Field(
-        default=None, description="None: visible to everyone (admins only)"
-    )
+    issuer_unit_id: Id | None = None
+    visibility_unit_id: Id | None = Field(default=None, description="None: visible to everyone (admins only)")
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -95,19 +94,19 @@ def build_router() -> APIRouter:
             ],
         }
 
-    async def _visible(session: SessionDep, scope: ScopeDep, document_id: int) -> Document:
+    async def _visible(session: SessionDep, scope: ScopeDep, document_id: Id) -> Document:
         doc = await visible_document(session, viewer=Viewer.of(scope), document_id=document_id)
         if doc is None:
             raise ApiError(404, "not_found", "Không tìm thấy văn bản.")
         return doc
 
     @router.get("/documents/{document_id}")
-    async def read(document_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def read(document_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         return await _document_out(session, await _visible(session, scope, document_id))
 
     @router.post("/documents/{document_id}/files", status_code=201)
     async def upload(
-        document_id: int, file: UploadFile, session: SessionDep, scope: ScopeDep
+        document_id: Id, file: UploadFile, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
         doc = await _visible(session, scope, document_id)
         row = await session.get(DocumentIndex, doc.id)
@@ -134,7 +133,7 @@ def build_router() -> APIRouter:
         }
 
     @router.get("/documents/{document_id}/files/{file_id}")
-    async def download(document_id: int, file_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+    async def download(document_id: Id, file_id: Id, session: SessionDep, scope: ScopeDep) -> Response:
         await _visible(session, scope, document_id)
         stored = await session.get(DocumentFile, file_id)
         if stored is None or stored.document_id != document_id:

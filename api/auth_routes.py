@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LoaDep, ScopeDep, SessionDep, listing_roots, unit_in_scope
+from api.types import Id
 from directory import auth, grants
 from directory.access import AccessDenied
 from directory.models import ApiKey, OrgUnit, Role
@@ -21,7 +22,7 @@ class LoginIn(BaseModel):
 
 class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
-    unit_id: int
+    unit_id: Id
     role: Role = Role.officer
 
 
@@ -67,7 +68,7 @@ def build_router() -> APIRouter:
         return {**key_out(new.key, unit), "key": new.raw}
 
     @router.get("/api-keys")
-    async def list_keys(scope: ScopeDep, session: SessionDep, unit_id: int | None = None) -> dict[str, Any]:
+    async def list_keys(scope: ScopeDep, session: SessionDep, unit_id: Id | None = None) -> dict[str, Any]:
         roots = await listing_roots(session, scope, Role.admin, unit_id)
         if not roots:
             raise AccessDenied()
@@ -75,7 +76,7 @@ def build_router() -> APIRouter:
         return {"items": [key_out(k, u) for k, u in keys]}
 
     @router.delete("/api-keys/{key_id}")
-    async def revoke_key(key_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def revoke_key(key_id: Id, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         key, unit = await auth.get_api_key(session, key_id=key_id)
         scope.require(Role.admin, unit.path)
         await auth.revoke_api_key(session, actor=scope.actor, key=key, unit=unit)

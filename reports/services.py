@@ -15,7 +15,7 @@ from directory import audit
 from directory.access import AccessDenied, Scope
 from directory.models import OrgUnit, Role
 from reports.errors import Conflict, InvalidReply, NotFound, NotTargeted, RoundClosed
-from reports.forms import FieldSpec, Form, Rule, check_definition
+from reports.forms import FieldSpec, Form, Rule, TemplateDefinitionError, check_definition
 from reports.models import (
     PeriodKind,
     ReportRevision,
@@ -50,8 +50,7 @@ async def save_template(
 ) -> ReportTemplate:
     """Create a template, or a new version of it when anything changed; past versions stay as they were.
     A new version keeps its template's owner (callers acting for a person use `publish_template`)."""
-    specs = [FieldSpec.from_json(f) for f in fields]
-    parsed_rules = [Rule.from_json(r) for r in rules]
+    specs, parsed_rules = _parse_definition(fields, rules)
     check_definition(specs, parsed_rules)
     fields_json = [s.to_json() for s in specs]
     rules_json = [r.to_json() for r in parsed_rules]
@@ -75,6 +74,19 @@ async def save_template(
     session.add(template)
     await session.flush()
     return template
+
+
+def _parse_definition(
+    fields: Sequence[dict[str, Any]], rules: Sequence[dict[str, Any]]
+) -> tuple[list[FieldSpec], list[Rule]]:
+    """A malformed definition (a field `{}`, an unknown type) is the sender's mistake: a 422, never a 500."""
+    try:
+        return [FieldSpec.from_json(f) for f in fields], [Rule.from_json(r) for r in rules]
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise TemplateDefinitionError(
+            "Định nghĩa biểu mẫu không hợp lệ: mỗi chỉ tiêu cần «key», «label» và kiểu đúng "
+            "(integer, decimal, percent, yes_no, choice, text)."
+        ) from exc
 
 
 async def _current_or_none(session: AsyncSession, code: str) -> ReportTemplate | None:
