@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep
+from api.downloads import attachment
 from api.errors import ApiError
-from api.types import Id
+from api.types import Id, SaneDate
 from archive import documents
 from archive.models import Document
 from archive.numbers import DocumentKind
@@ -25,12 +25,12 @@ class DocumentIn(BaseModel):
     kind: DocumentKind
     number: str = Field(default="", max_length=64)
     issuer: str = Field(min_length=1, max_length=255)
-    subject: str = Field(min_length=1)
-    body: str = ""
-    issued_on: date | None = None
+    subject: str = Field(min_length=1, max_length=2000)
+    body: str = Field(default="", max_length=1_000_000)
+    issued_on: SaneDate | None = None
     issuer_unit_id: Id | None = None
     visibility_unit_id: Id | None = Field(default=None, description="None: visible to everyone (admins only)")
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=20)
 
 
 async def _document_out(session: SessionDep, doc: Document) -> dict[str, Any]:
@@ -138,15 +138,6 @@ def build_router() -> APIRouter:
         stored = await session.get(DocumentFile, file_id)
         if stored is None or stored.document_id != document_id:
             raise ApiError(404, "not_found", "Không tìm thấy tệp.")
-        disposition = f"attachment; filename*=UTF-8''{_quote(stored.filename)}"
-        return Response(
-            stored.data, media_type=stored.mime_type, headers={"Content-Disposition": disposition}
-        )
+        return Response(stored.data, media_type=stored.mime_type, headers=attachment(stored.filename))
 
     return router
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)

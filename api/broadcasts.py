@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from api.deps import LoaDep, ScopeDep, SessionDep
 from api.errors import ApiError
-from api.types import Id, Offset
+from api.types import Id, Offset, SaneDateTime
 from broadcasts import aftercare, audience, schedules, service, stats
 from broadcasts.audience import AudienceSpec, Target
 from broadcasts.config import BroadcastConfig
@@ -53,7 +53,7 @@ class BroadcastIn(BaseModel):
     audience: AudienceIn
     document_id: Id | None = None
     require_ack: bool = False
-    ack_deadline: datetime | None = None
+    ack_deadline: SaneDateTime | None = None
     paid: bool = False
 
 
@@ -63,11 +63,11 @@ class BroadcastPatch(BaseModel):
     audience: AudienceIn | None = None
     document_id: Id | None = None
     require_ack: bool | None = None
-    ack_deadline: datetime | None = None
+    ack_deadline: SaneDateTime | None = None
 
 
 class ScheduleIn(BaseModel):
-    at: datetime | None = None
+    at: SaneDateTime | None = None
 
 
 class RuleIn(BaseModel):

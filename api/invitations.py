@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import LoaDep, ScopeDep, SessionDep, listing_roots, unit_in_scope
+from api.downloads import attachment
 from api.types import Id, Offset
 from directory import invitations
 from directory.errors import NotFound
@@ -112,13 +113,13 @@ def build_router() -> APIRouter:
             return Response(
                 invitations_xlsx(rows),
                 media_type=XLSX,
-                headers={"Content-Disposition": f'attachment; filename="loi-moi-{root.code}.xlsx"'},
+                headers=attachment(f"loi-moi-{root.code}.xlsx"),
             )
         if format == "qr":
             return Response(
                 invitations_qr_zip(rows),
                 media_type="application/zip",
-                headers={"Content-Disposition": f'attachment; filename="ma-qr-{root.code}.zip"'},
+                headers=attachment(f"ma-qr-{root.code}.zip"),
             )
         return {
             "count": len(made),

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import LoaDep, ScopeDep, SessionDep
+from api.downloads import attachment
 from api.reports import XLSX, _officer_unit, _unit
 from api.types import Id
 from directory.models import Role
@@ -139,7 +140,7 @@ def build_router() -> APIRouter:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)
         content = await export_xlsx(session=session, round_=round_, root=unit)
-        headers = {"Content-Disposition": f'attachment; filename="bao-cao-{round_id}-{unit.id}.xlsx"'}
+        headers = attachment(f"bao-cao-{round_id}-{unit.id}.xlsx")
         return Response(content, media_type=XLSX, headers=headers)
 
     @router.get("/rounds/{round_id}/export.csv")
@@ -149,7 +150,7 @@ def build_router() -> APIRouter:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)
         content = await export_csv(session=session, round_=round_, root=unit)
-        headers = {"Content-Disposition": f'attachment; filename="bao-cao-{round_id}-{unit.id}.csv"'}
+        headers = attachment(f"bao-cao-{round_id}-{unit.id}.csv")
         return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
 
     @router.get("/rounds/{round_id}/chart.png")

@@ -3,17 +3,16 @@ ranking and exports. Officers act on their subtree; leaders only on their own un
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.deps import LoaDep, ScopeDep, SessionDep
 from api.errors import ApiError
-from api.types import Id
+from api.types import Id, SaneAwareDateTime, SaneDate
 from directory.access import AccessDenied, Scope
 from directory.models import OrgUnit, Role
 from reports.forms import Aggregation, FieldType, RuleKind
@@ -74,9 +73,9 @@ class TemplateIn(BaseModel):
 class RoundIn(BaseModel):
     template_code: str
     period_kind: PeriodKind
-    deadline: AwareDatetime
+    deadline: SaneAwareDateTime
     root_unit_id: Id
-    period_day: date | None = None
+    period_day: SaneDate | None = None
     target_kinds: list[str] = Field(default_factory=list)
     target_blocks: list[str] = Field(default_factory=list)
     reminder_offsets: list[int] = Field(default_factory=lambda: [3, 1, 0])

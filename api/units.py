@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep, unit_in_scope
+from api.downloads import attachment
 from api.types import Count, Id, Offset
 from directory import spreadsheet, tree, unit_import
 from directory.access import AccessDenied
@@ -22,14 +23,14 @@ class UnitIn(BaseModel):
     name: str = Field(min_length=1, max_length=255)
     kind: UnitKind
     parent_id: Id
-    block: str | None = None
+    block: str | None = Field(default=None, max_length=32)
     member_count: Count = 0
 
 
 class UnitPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     kind: UnitKind | None = None
-    block: str | None = None
+    block: str | None = Field(default=None, max_length=32)
     member_count: Count | None = None
 
 
@@ -215,7 +216,7 @@ def build_router() -> APIRouter:
         return Response(
             content=data,
             media_type=spreadsheet.MEDIA_TYPES[format],
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers=attachment(filename),
         )
 
     return router

@@ -65,9 +65,10 @@ def read_access_token(token: str, *, secret: str) -> int:
         raise AuthError("token_expired", "Phiên đăng nhập đã hết hạn.") from exc
     except jwt.PyJWTError as exc:
         raise AuthError("bad_token", "Mã truy cập không hợp lệ.") from exc
-    if claims.get("typ") != "access":
-        raise AuthError("bad_token", "Mã truy cập không hợp lệ.")
-    return int(claims["sub"])
+    sub = claims.get("sub")
+    if claims.get("typ") != "access" or not isinstance(sub, str) or not sub.isdigit() or len(sub) > 18:
+        raise AuthError("bad_token", "Mã truy cập không hợp lệ.")  # a signed but odd `sub` is no 500
+    return int(sub)
 
 
 def _digest(raw: str) -> str:

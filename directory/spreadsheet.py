@@ -21,6 +21,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.cells import strip_illegal
 from common.vietnamese import fold
 from directory.errors import ImportRejected
 from directory.models import UNIT_KIND_LABELS, Block, OrgUnit, Person, Role, RoleAssignment
@@ -66,6 +67,7 @@ def _header_index() -> dict[str, str]:
 
 
 def escape_cell(value: str) -> str:
+    value = strip_illegal(value)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.cells import strip_illegal
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit
 from reports.audience import leaders_of
@@ -36,7 +37,9 @@ HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 
 
 def safe(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would read as a formula."""
+    """Neutralise text that a spreadsheet would read as a formula (or could not hold at all)."""
+    if isinstance(value, str):
+        value = strip_illegal(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

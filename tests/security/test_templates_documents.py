@@ -70,11 +70,12 @@ async def test_a_subtree_versions_only_its_own_templates(
 
 
 async def test_malformed_template_fields_are_422(client: AsyncClient, world: World) -> None:
-    for fields in (
+    bad: list[list[dict[str, Any]]] = [
         [{}],
         [{"key": "a", "label": "A", "type": "int"}],
         [{"key": "a", "label": "A", "max": "x"}],
-    ):
+    ]
+    for fields in bad:
         body = {"code": "BAD", "name": "Sai", "fields": fields}
         answer = await client.post(f"{API}/reports/templates", json=body, headers=world.headers["admin"])
         assert answer.status_code == 422, (fields, answer.text)
