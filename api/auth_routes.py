@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from api.deps import LoaDep, ScopeDep, SessionDep, listing_roots, unit_in_scope
 from api.types import Id
 from directory import auth, grants
 from directory.access import AccessDenied
+from directory.login_throttle import LoginThrottle
 from directory.models import ApiKey, OrgUnit, Role
 
 
@@ -41,12 +42,37 @@ def key_out(key: ApiKey, unit: OrgUnit) -> dict[str, Any]:
     }
 
 
+def login_throttle(request: Request) -> LoginThrottle:
+    """One throttle per application, built on first use from the settings (Redis when configured)."""
+    throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        loa = request.app.state.loa
+        throttle = LoginThrottle.build(
+            redis=loa.redis,
+            max_failures=loa.settings.login_max_failures,
+            window=loa.settings.login_window_seconds,
+        )
+        request.app.state.login_throttle = throttle
+    return throttle
+
+
 def build_router() -> APIRouter:
     router = APIRouter(tags=["auth"])
 
     @router.post("/auth/login")
-    async def login(body: LoginIn, loa: LoaDep, session: SessionDep) -> dict[str, Any]:
-        person = await auth.authenticate(session, login=body.login, password=body.password)
+    async def login(body: LoginIn, request: Request, loa: LoaDep) -> dict[str, Any]:
+        address = request.client.host if request.client else "unknown"
+        failure: auth.AuthError | None = None
+        async with loa.db.transaction() as session:  # committed even on failure: the audit entry stays
+            try:
+                person = await auth.login(
+                    session, login=body.login, password=body.password, address=address,
+                    throttle=login_throttle(request),
+                )  # fmt: skip
+            except auth.AuthError as exc:
+                failure = exc
+        if failure is not None:
+            raise failure
         minutes = loa.settings.access_token_minutes
         token = auth.issue_access_token(
             person_id=person.id, secret=loa.settings.jwt_secret.get_secret_value(), minutes=minutes
