@@ -36,9 +36,9 @@ def build_router() -> APIRouter:
         scope: ScopeDep,
         session: SessionDep,
         unit_id: Id | None = None,
-        entity: str | None = None,
-        entity_id: str | None = None,
-        action: str | None = None,
+        entity: str | None = Query(default=None, max_length=64),
+        entity_id: str | None = Query(default=None, max_length=64),
+        action: str | None = Query(default=None, max_length=64),
         limit: int = Query(default=100, ge=1, le=1000),
         before_id: Id | None = None,
     ) -> dict[str, Any]:

@@ -262,9 +262,9 @@ def build_router() -> APIRouter:
         broadcast_id: Id,
         session: SessionDep,
         scope: ScopeDep,
-        status: str | None = None,
+        status: str | None = Query(default=None, max_length=32),
         unit_id: Id | None = None,
-        chat_kind: str | None = None,
+        chat_kind: str | None = Query(default=None, max_length=32),
         limit: int = Query(default=100, ge=1, le=1000),
         offset: Offset = 0,
     ) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def build_router() -> APIRouter:
         session: SessionDep,
         scope: ScopeDep,
         status: petitions.PetitionStatus | None = None,
-        category: str | None = None,
+        category: str | None = Query(default=None, max_length=64),
         limit: int = Query(default=50, ge=1, le=200),
         offset: Offset = 0,
     ) -> dict[str, Any]:

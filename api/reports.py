@@ -4,7 +4,7 @@ ranking and exports. Officers act on their subtree; leaders only on their own un
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,7 @@ from api.deps import LoaDep, ScopeDep, SessionDep
 from api.errors import ApiError
 from api.types import Id, SaneAwareDateTime, SaneDate
 from directory.access import AccessDenied, Scope
-from directory.models import OrgUnit, Role
+from directory.models import OrgUnit, Role, UnitKind
 from reports.forms import Aggregation, FieldType, RuleKind
 from reports.models import PeriodKind, ReportRevision, ReportRound, ReportSubmission, ReportTemplate
 from reports.notify import notify_review
@@ -71,20 +71,29 @@ class TemplateIn(BaseModel):
 
 
 class RoundIn(BaseModel):
-    template_code: str
+    template_code: str = Field(min_length=1, max_length=32)
     period_kind: PeriodKind
     deadline: SaneAwareDateTime
     root_unit_id: Id
     period_day: SaneDate | None = None
-    target_kinds: list[str] = Field(default_factory=list)
-    target_blocks: list[str] = Field(default_factory=list)
-    reminder_offsets: list[int] = Field(default_factory=lambda: [3, 1, 0])
+    target_kinds: list[UnitKind] = Field(default_factory=list, max_length=20)
+    target_blocks: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=100)
+    reminder_offsets: list[Annotated[int, Field(ge=0, le=366)]] = Field(
+        default_factory=lambda: [3, 1, 0], max_length=20
+    )
     announce: bool = True
 
 
 class SubmissionIn(BaseModel):
     unit_id: Id
-    values: dict[str, str | int | float | bool | None]
+    values: dict[
+        Annotated[str, Field(max_length=32)],
+        Annotated[str, Field(max_length=500)]
+        | Annotated[int, Field(ge=-(10**15), le=10**15)]
+        | float
+        | bool
+        | None,
+    ] = Field(max_length=200)
 
 
 class ReturnIn(BaseModel):
@@ -221,7 +230,7 @@ def build_router() -> APIRouter:
             deadline=body.deadline,
             root_unit_id=root.id,
             period_day=body.period_day,
-            target_kinds=body.target_kinds,
+            target_kinds=[k.value for k in body.target_kinds],
             target_blocks=body.target_blocks,
             reminder_offsets=body.reminder_offsets,
             opened_by_id=scope.person_id,
