@@ -1,7 +1,7 @@
 """report templates belong to a unit: only that subtree's officers publish new versions
 
-Revision ID: 0007_security_template_owner
-Revises: 0006_one_head
+Revision ID: 0008_security_template_owner
+Revises: 0007_outbox
 Create Date: 2026-12-01 21:45:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_security_template_owner"
-down_revision = "0006_one_head"
+revision = "0008_security_template_owner"
+down_revision = "0007_outbox"
 branch_labels = None
 depends_on = None
 
