@@ -1,25 +1,30 @@
-"""Reading figures the way Vietnamese leaders type them on a phone.
+"""Reading figures the way Vietnamese leaders type them on a phone, never dropping a character silently.
 
-Rules (all input is first folded: lower case, diacritics removed, so `khoảng` = `khoang`):
-- `.` groups thousands and `,` is the decimal mark: `1.234` = 1234, `1.234.567` = 1234567,
-  `1.234,5` = 1234.5, `1,5` = 1.5. A `.` followed by anything other than groups of exactly three
-  digits (`1.5`, `12.75`) is read as a decimal point, the habit of English keyboards.
-- Spaces between digit groups are ignored (`1 234` = 1234) when one value is read on its own.
-- A unit word after the number is ignored: `12 người`, `5 đv`, `300 CĐCS`.
-- `50%` is 50 (percentage fields hold the number of per cent).
+A figure is a number followed only by words Loa knows; anything else is refused with a reason that names
+the exact token and, where it can, the fix. A wrong figure stored and confirmed is worse than a question.
+
+Rules (input is first normalised: full-width digits, tabs and non-breaking spaces pasted from spreadsheets
+become plain digits and spaces; then folded: lower case, no diacritics, so `khoảng` = `khoang`):
+- `.` groups thousands and `,` is the decimal mark: `1.234` = 1234, `1.234,5` = 1234.5, `1,5` = 1.5.
+  A `.` followed by anything other than groups of exactly three digits (`1.5`) is a decimal point.
+- `1 234` (a space between groups of three) is 1234 when one value is read on its own.
+- Multipliers: `k`, `nghìn`, `ngàn` (×1.000), `tr`, `triệu` (×1.000.000), `tỷ` (×1.000.000.000):
+  `300k` = 300.000, `2tr` = 2.000.000, `1,5 tỷ` = 1.500.000.000.
+- Unit words after the number are known words only: people and session words (`người`, `đv`, `lượt`,
+  `buổi`…), the field's own unit, and `%` / `phần trăm` (percentage fields hold the number of per cent).
+  `300x` is refused naming `x`; `ng` (người or nghìn?) is refused as ambiguous.
+- A letter O among digits (`2oo`, `1.2OO`, `4O`) is a question, not a guess: «có phải 200?».
+- Numbers in words (`một trăm`) are refused with the figure in digits to type instead.
 - Estimates: `khoảng 300`, `tầm 300`, `gần 300`, `ước 300`, `~300`, `300 (ước tính)` are ACCEPTED as 300
-  but flagged as an estimate; the confirmation shows «300 (ước tính)» and the flag is stored with
-  the revision, so the officer sees which figures are not exact. Ranges (`200-300`, `200 đến 300`)
-  are refused: an exact figure is asked for.
-- Yes/no: `có`, `co`, `x`, `rồi`, `đã`, `yes`, `y`, `1` are yes; `không`, `khong`, `k`, `ko`, `chưa`,
-  `no`, `n`, `0` are no.
-- Choices are matched without diacritics or case: `giao duc` matches `Giáo dục`; a choice may also be
-  picked by its number in the list (`2`).
+  and flagged; ranges (`200-300`, `200 đến 300`) are refused: an exact figure is asked for.
+- Yes/no accepts the usual variants (`có`, `co`, `có ạ`, `rồi`, `ko`, `không có`, `chưa`…).
+- Choices are matched without diacritics or case, or by their number in the list (`2`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -28,17 +33,76 @@ from common.vietnamese import fold
 
 ESTIMATE_WORDS = ("khoang", "tam", "gan", "uoc tinh", "uoc", "xap xi", "chung", "~", "≈")
 ESTIMATE_SUFFIXES = ("(uoc tinh)", "uoc tinh", "(uoc)")
-YES_WORDS = frozenset({"co", "x", "roi", "da", "yes", "y", "1", "dung", "ok"})
-NO_WORDS = frozenset({"khong", "k", "ko", "kg", "chua", "no", "n", "0"})
+YES_WORDS = frozenset(
+    {
+        "co",
+        "x",
+        "roi",
+        "da",
+        "yes",
+        "y",
+        "1",
+        "dung",
+        "ok",
+        "vang",
+        "co a",
+        "da co",
+        "co roi",
+        "vang co",
+        "co nhe",
+    }
+)
+NO_WORDS = frozenset(
+    {
+        "khong",
+        "k",
+        "ko",
+        "kg",
+        "kh",
+        "chua",
+        "no",
+        "n",
+        "0",
+        "khong co",
+        "chua co",
+        "khong a",
+        "ko co",
+        "k co",
+    }
+)
+MULTIPLIERS: dict[str, Decimal] = {
+    "k": Decimal(1000),
+    "nghin": Decimal(1000),
+    "ngan": Decimal(1000),
+    "tr": Decimal(1_000_000),
+    "trieu": Decimal(1_000_000),
+    "ty": Decimal(1_000_000_000),
+    "ti": Decimal(1_000_000_000),
+}
+UNIT_WORDS = frozenset(
+    {
+        "nguoi", "dv", "doan vien", "cdcs", "don vi", "dvi", "buoi", "luot", "lan", "cuoc", "hoi nghi",
+        "nhom", "to", "ca", "cai", "nld", "cnvcld", "vien chuc", "lao dong", "dong", "vnd", "d", "hoc sinh",
+        "thanh vien", "hs", "nam", "thang", "ngay", "tin", "bai", "van ban", "kien nghi", "lop", "khoa",
+    }
+)  # fmt: skip
+PERCENT_WORDS = ("%", "phan tram")
+NUMBER_WORDS: dict[str, int] = {
+    "khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8,
+    "chin": 9, "muoi": 10, "chuc": 10, "tram": 100,
+}  # fmt: skip
+AMBIGUOUS = {"ng": "«ng» có thể là «người» hoặc «nghìn» — xin ghi rõ"}
 
-_NUMBER = re.compile(r"^(?P<sign>[+-]?)(?P<digits>\d[\d., ]*\d|\d)(?P<pct>\s*%)?(?P<rest>.*)$")
-_RANGE = re.compile(r"^\d[\d.,]*\s*(?:-|–|den|toi|~)\s*\d")
+_LEAD = re.compile(r"^(?P<sign>[+-]?)(?P<digits>\d[\d.,]*)")
+_SPACED_LEAD = re.compile(r"^(?P<sign>[+-]?)(?P<digits>\d{1,3}(?: \d{3})+(?:,\d+)?)(?![\d.,])")
+_LETTER_O = re.compile(r"^[+-]?[\do][\d.,o]*$")
+_RANGE = re.compile(r"^\d[\d.,]*\s*[a-z%]*\s*(?:-|–|den|toi|~)\s*\d")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
-_SPACED = re.compile(r"^\d{1,3}(?: \d{3})+(?:,\d+)?$")
+_WORD = re.compile(r"^\S+")
 
 
-class NumberFormatError(DomainError, ValueError):
-    """The text is not a figure; `reason` says why, in Vietnamese."""
+class FigureError(DomainError, ValueError):
+    """The text is not a figure; `reason` says why, in Vietnamese, naming the token at fault."""
 
     status = 422
     code = "bad_number"
@@ -49,7 +113,7 @@ class NumberFormatError(DomainError, ValueError):
 
 
 @dataclass(frozen=True)
-class ParsedNumber:
+class Figure:
     value: Decimal
     estimate: bool = False
     percent: bool = False
@@ -59,9 +123,15 @@ class ParsedNumber:
         return self.value == self.value.to_integral_value()
 
 
+def normalise(text: str) -> str:
+    """Full-width digits and letters, non-breaking and thin spaces, tabs → their plain forms (NFKC)."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\u00a0\u202f\u2007]+", " ", text).strip()
+
+
 def strip_estimate(text: str) -> tuple[str, bool]:
-    """Remove an estimate word before or after the figure; returns (rest, was_estimate)."""
-    folded = fold(text)
+    """Remove an estimate word before or after the figure; returns (folded rest, was_estimate)."""
+    folded = fold(normalise(text))
     for word in ESTIMATE_WORDS:
         if folded.startswith(word) and (len(folded) == len(word) or not folded[len(word)].isalpha()):
             return folded[len(word) :].strip(), True
@@ -72,54 +142,131 @@ def strip_estimate(text: str) -> tuple[str, bool]:
 
 
 def _digits_to_decimal(digits: str) -> Decimal:
-    if " " in digits:
-        if not _SPACED.match(digits):
-            raise NumberFormatError("có nhiều hơn một con số")
-        digits = digits.replace(" ", "")
+    shown = digits
+    digits = digits.replace(" ", "")
     if "," in digits:
         if digits.count(",") > 1:
-            raise NumberFormatError("có nhiều hơn một dấu phẩy thập phân")
+            raise FigureError(f"«{shown}» có nhiều hơn một dấu phẩy thập phân")
         whole, frac = digits.split(",")
-        if whole and "." in whole and not _THOUSANDS.match(whole):
-            raise NumberFormatError("dấu chấm phân cách hàng nghìn phải đứng trước từng nhóm 3 chữ số")
-        digits = whole.replace(".", "") + "." + frac
         if "." in frac:
-            raise NumberFormatError("dấu chấm không được đứng sau dấu phẩy thập phân")
+            raise FigureError(f"«{shown}»: dấu chấm không được đứng sau dấu phẩy thập phân")
+        if whole and "." in whole and not _THOUSANDS.match(whole):
+            raise FigureError(f"«{shown}»: dấu chấm phân cách hàng nghìn phải đứng trước từng nhóm 3 chữ số")
+        if not frac:
+            raise FigureError(f"«{shown}» kết thúc bằng dấu phẩy — xin bỏ dấu phẩy hoặc ghi phần lẻ")
+        digits = whole.replace(".", "") + "." + frac
     elif "." in digits:
         if _THOUSANDS.match(digits):
             digits = digits.replace(".", "")
         elif digits.count(".") > 1:
-            raise NumberFormatError("dấu chấm phân cách hàng nghìn phải đứng trước từng nhóm 3 chữ số")
+            raise FigureError(f"«{shown}»: dấu chấm phân cách hàng nghìn phải đứng trước từng nhóm 3 chữ số")
+        elif digits.endswith("."):
+            digits = digits[:-1]
     try:
         return Decimal(digits)
     except InvalidOperation as exc:
-        raise NumberFormatError("không phải là một con số") from exc
+        raise FigureError(f"«{shown}» không phải là một con số") from exc
 
 
-def parse_number(text: str) -> ParsedNumber:
-    """Read one figure; raises NumberFormatError with a Vietnamese reason."""
-    body, estimate = strip_estimate(text)
+def _letter_o(body: str, typed: str) -> None:
+    """`2oo`, `1.2OO`, `4O`: ask rather than guess (the person may have meant something else)."""
+    word = body.split(" ")[0]
+    shown = next((w for w in typed.split() if w.lower() == word), word)
+    if "o" in word and any(ch.isdigit() for ch in word) and _LETTER_O.match(word):
+        try:
+            meant = format_number(_digits_to_decimal(word.lstrip("+-").replace("o", "0")))
+        except FigureError:
+            meant = word.replace("o", "0")
+        raise FigureError(
+            f"«{shown}» có chữ «o» lẫn trong số — có phải {meant}? Xin gõ lại bằng chữ số 0, ví dụ {meant}"
+        )
+
+
+def _in_words(body: str, typed: str) -> None:
+    words = body.split(" ")
+    if words and words[0] in NUMBER_WORDS and words[0] not in ("khong",):
+        example = NUMBER_WORDS[words[0]] if len(words) == 1 else 12
+        raise FigureError(f"«{typed}» là số viết bằng chữ — xin gõ bằng chữ số, ví dụ {example}")
+
+
+def _take(rest: str, phrases: tuple[str, ...] | frozenset[str] | dict[str, Decimal]) -> str | None:
+    for phrase in sorted(phrases, key=len, reverse=True):
+        if rest.startswith(phrase) and (len(rest) == len(phrase) or not rest[len(phrase)].isalnum()):
+            return phrase
+    return None
+
+
+def _read_suffix(rest: str, value: Decimal, unit_words: frozenset[str], typed: str) -> tuple[Decimal, bool]:
+    """Multiplier, percent and unit words after the number; anything unknown is refused by name."""
+    percent = multiplied = False
+    rest = rest.strip()
+    while rest:
+        if rest[0] in ".)":  # a full stop or the end of «(ước tính)»
+            rest = rest[1:].strip()
+            continue
+        if (word := _take(rest, PERCENT_WORDS)) and not percent:
+            percent = True
+        elif (word := _take(rest, MULTIPLIERS)) and not multiplied and not percent:
+            value *= MULTIPLIERS[word]
+            multiplied = True
+        elif word := _take(rest, unit_words):
+            pass
+        else:
+            token = _WORD.match(rest)
+            bad = token.group(0) if token else rest
+            shown = next((w for w in typed.split() if fold(w) == bad), bad)
+            if bad in AMBIGUOUS:
+                raise FigureError(AMBIGUOUS[bad])
+            if any(ch.isdigit() for ch in bad):
+                raise FigureError(f"có nhiều hơn một con số (thừa «{shown}») — mỗi chỉ tiêu chỉ một số")
+            if bad in NUMBER_WORDS and bad != "khong":
+                suggestion = format_number(value * NUMBER_WORDS[bad]) if NUMBER_WORDS[bad] >= 10 else "12"
+                raise FigureError(f"«{bad}» là số viết bằng chữ — xin gõ bằng chữ số, ví dụ {suggestion}")
+            raise FigureError(
+                f"Loa không hiểu «{shown}» sau số {format_number(value)} — xin chỉ gõ số, "
+                f"ví dụ {format_number(value)}"
+            )
+        rest = rest[len(word) :].strip()
+    return value, percent
+
+
+def parse_figure(text: str, *, unit: str = "") -> Figure:
+    """Read one figure; `unit` is the field's own unit word, also accepted after the number."""
+    typed = normalise(text)
+    body, estimate = strip_estimate(typed)
     if not body:
-        raise NumberFormatError("chưa có con số")
+        raise FigureError(f"«{typed}» chưa có con số")
     if _RANGE.match(body):
-        raise NumberFormatError("là một khoảng, cần một con số cụ thể")
-    match = _NUMBER.match(body)
+        raise FigureError(f"«{typed}» là một khoảng — cần một con số cụ thể")
+    _letter_o(body, typed)
+    match = _SPACED_LEAD.match(body) or _LEAD.match(body)
     if match is None:
-        raise NumberFormatError("không phải là một con số")
-    rest = match["rest"].strip()
-    if rest and (rest[0].isdigit() or (not any(ch.isalpha() for ch in rest) and rest not in {".", ")"})):
-        raise NumberFormatError("không phải là một con số")
-    if rest and any(ch.isdigit() for ch in rest):
-        raise NumberFormatError("có nhiều hơn một con số")
+        _in_words(body, typed)
+        raise FigureError(f"«{typed}» không phải là một con số")
     value = _digits_to_decimal(match["digits"])
+    unit_words = UNIT_WORDS | ({fold(unit)} if unit else set())
+    value, percent = _read_suffix(body[match.end() :], value, frozenset(unit_words), typed)
     if match["sign"] == "-":
         value = -value
-    return ParsedNumber(value=value, estimate=estimate, percent=bool(match["pct"]))
+    if value == value.to_integral_value():
+        value = value.to_integral_value()  # `1,2k` is stored as 1200, not 1200.0
+    return Figure(value=value, estimate=estimate, percent=percent)
+
+
+def is_number_word(token: str) -> bool:
+    """`một`, `trăm`…: a number written in words, which Loa asks to have in digits."""
+    return fold(token) in NUMBER_WORDS and fold(token) != "khong"
+
+
+def is_unit_word(token: str) -> bool:
+    """A word that may follow a figure in a line of values (`12 người 5`)."""
+    word = fold(normalise(token)).strip(".")
+    return word in UNIT_WORDS or word in MULTIPLIERS or word in PERCENT_WORDS or word == "phan"
 
 
 def parse_yes_no(text: str) -> bool | None:
     """True for yes, False for no, None when the text is neither."""
-    word = fold(text).strip(" .!")
+    word = fold(normalise(text)).strip(" .!,")
     if word in YES_WORDS:
         return True
     if word in NO_WORDS:
@@ -129,7 +276,7 @@ def parse_yes_no(text: str) -> bool | None:
 
 def match_choice(text: str, choices: list[str]) -> str | None:
     """The choice matching `text` without diacritics or case, or picked by its 1-based number."""
-    wanted = fold(text).strip(" .")
+    wanted = fold(normalise(text)).strip(" .")
     for choice in choices:
         if fold(choice) == wanted:
             return choice
@@ -145,4 +292,5 @@ def format_number(value: Decimal | float | int) -> str:
     if dec == dec.to_integral_value():
         return f"{int(dec):,}".replace(",", ".")
     whole, _, frac = f"{dec.normalize():f}".partition(".")
-    return f"{int(whole):,}".replace(",", ".") + "," + frac
+    sign = "-" if dec < 0 and whole == "-0" else ""
+    return sign + f"{int(whole):,}".replace(",", ".") + "," + frac
