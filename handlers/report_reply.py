@@ -185,7 +185,8 @@ async def baocao(message: Message, command: CommandObject, session: AsyncSession
         for unit, round_, form in choices[:5]:
             await message.answer(
                 f"📋 {escape(round_.title)} — <b>{escape(unit.name)}</b>\n"
-                f"Gửi một dòng: <code>/baocao {escape(form.code)} …</code>, hoặc chỉ gõ dòng số liệu:\n{usage(form)}",
+                f"Gửi một dòng: <code>/baocao {escape(form.code)} …</code>, hoặc chỉ gõ dòng số liệu:\n"
+                f"{usage(form)}",
                 reply_markup=request_markup(round_.id, unit.id),
             )
         return

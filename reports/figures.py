@@ -28,48 +28,14 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from common.answers import NO, YES
 from common.errors import DomainError
 from common.vietnamese import fold
 
 ESTIMATE_WORDS = ("khoang", "tam", "gan", "uoc tinh", "uoc", "xap xi", "chung", "~", "≈")
 ESTIMATE_SUFFIXES = ("(uoc tinh)", "uoc tinh", "(uoc)")
-YES_WORDS = frozenset(
-    {
-        "co",
-        "x",
-        "roi",
-        "da",
-        "yes",
-        "y",
-        "1",
-        "dung",
-        "ok",
-        "vang",
-        "co a",
-        "da co",
-        "co roi",
-        "vang co",
-        "co nhe",
-    }
-)
-NO_WORDS = frozenset(
-    {
-        "khong",
-        "k",
-        "ko",
-        "kg",
-        "kh",
-        "chua",
-        "no",
-        "n",
-        "0",
-        "khong co",
-        "chua co",
-        "khong a",
-        "ko co",
-        "k co",
-    }
-)
+YES_WORDS = YES
+NO_WORDS = NO
 MULTIPLIERS: dict[str, Decimal] = {
     "k": Decimal(1000),
     "nghin": Decimal(1000),

@@ -40,7 +40,7 @@ DOMAIN_BASES: list[type[Exception]] = [
     directory.linking.LinkError,
     reports.errors.ReportError,
     reports.forms.TemplateDefinitionError,
-    reports.figures.NumberFormatError,
+    reports.figures.FigureError,
     AccessDenied,
     ApiError,
 ]

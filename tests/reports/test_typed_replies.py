@@ -30,7 +30,7 @@ ACCEPTED: list[tuple[str, Stored, list[str]]] = [
     ("１２３４ １２ ３", BASE, []),  # full-width digits
     ("1234\t12\t3", BASE, []),  # cells pasted from a spreadsheet
     (f"1{NBSP}234\t12\t3", BASE, []),  # a spreadsheet's non-breaking thousands space
-    (f"1 234\t12\t3\t50%\tcó", {**BASE, "tl": "50", "hd": True}, []),
+    ("1 234\t12\t3\t50%\tcó", {**BASE, "tl": "50", "hd": True}, []),
     (f"1234{NBSP}12{NBSP}3", BASE, []),
     ("1234;12;3;50%;có", {**BASE, "tl": "50", "hd": True}, []),
     ("1234; 12; 3", BASE, []),
