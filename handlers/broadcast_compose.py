@@ -22,7 +22,8 @@ from broadcasts import html as tg_html
 from broadcasts.audience import AudienceSpec, Target
 from broadcasts.config import BroadcastConfig
 from broadcasts.errors import BroadcastError
-from common.vietnamese import VN_TZ, format_datetime, parse_date
+from common import when
+from common.vietnamese import VN_TZ, format_datetime
 from config.settings import Settings
 from directory import people, tree
 from directory.access import AccessDenied, Scope, scope_for_telegram_user
@@ -213,24 +214,21 @@ async def ask_time(query: CallbackQuery, state: FSMContext) -> None:
 
 
 def parse_when(text: str) -> datetime | None:
-    parts = text.strip().split()
-    if len(parts) != 2:
-        return None
-    clock, day = (parts[0], parts[1]) if ":" in parts[0] else (parts[1], parts[0])
-    d = parse_date(day)
-    try:
-        hh, mm = (int(x) for x in clock.replace("h", ":").split(":"))
-        return datetime(d.year, d.month, d.day, hh, mm, tzinfo=VN_TZ) if d else None
-    except ValueError:
-        return None
+    """`7h30 14/12`, `sáng mai`, `thứ hai tới`… (common/when.py), read against the current time."""
+    return when.parse_when(text, now=datetime.now(VN_TZ))
 
 
 async def got_time(message: Message, state: FSMContext, session: AsyncSession, settings: Settings) -> None:
-    when = parse_when(message.text or "")
-    if when is None or when <= datetime.now(VN_TZ):
-        await message.answer(BAD_TIME)
+    at = parse_when(message.text or "")
+    if at is None or at <= datetime.now(VN_TZ):
+        passed = f" ({when.describe(at)} đã qua)" if at is not None else ""
+        await message.answer(
+            f"Chưa hiểu thời điểm «{html.escape(message.text or '')}»{passed}. "
+            "Ví dụ: <code>7h30 14/12</code>, <code>sáng mai</code>, <code>thứ hai tới 8h</code>."
+        )
         return
-    await _finish(message, state, session, settings, at=when)
+    await message.answer(f"🕖 Sẽ gửi lúc <b>{when.describe(at)}</b>.")
+    await _finish(message, state, session, settings, at=at)
 
 
 async def _finish(
