@@ -25,7 +25,7 @@ from common.chat_markdown import cut_words, to_chat_html
 from common.vietnamese import fold, format_date
 from directory.access import scope_for_telegram_user
 from handlers.basics import NOT_REGISTERED
-from handlers.menu import main_menu
+from handlers.menu import main_menu, menu_for
 
 ARCHIVE_BUTTON = "📚 Tra cứu văn bản"
 ASK_QUERY = "🔎 Xin gõ từ khoá hoặc số văn bản cần tìm, ví dụ: <code>chi thi 07</code> hoặc <code>178</code>."
@@ -119,7 +119,7 @@ async def ask(message: Message, state: FSMContext) -> None:
 async def typed_query(message: Message, session: AsyncSession, state: FSMContext) -> None:
     await state.clear()
     if fold(message.text or "") in {"huy", "/huy", "/cancel"}:
-        await message.answer("Đã huỷ tra cứu.", reply_markup=main_menu())
+        await message.answer("Đã huỷ tra cứu.", reply_markup=await menu_for(session, message.chat.id))
         return
     await _search_and_reply(message, session, message.text or "")
 

@@ -29,7 +29,7 @@ from common.vietnamese import fold
 from directory.access import scope_for_telegram_user
 from directory.browse import person_by_telegram
 from handlers.basics import NOT_REGISTERED
-from handlers.menu import MENU_ROWS, main_menu
+from handlers.menu import MENU_ROWS, main_menu, menu_for
 
 PETITION_BUTTON = "📝 Gửi kiến nghị"
 CANCEL_WORDS = {"huy", "/huy", "/cancel"}
@@ -94,11 +94,11 @@ def anonymity_markup() -> InlineKeyboardMarkup:
     )
 
 
-async def typed_category(message: Message, state: FSMContext) -> None:
+async def typed_category(message: Message, state: FSMContext, session: AsyncSession) -> None:
     """`tien luong` typed instead of tapping «Tiền lương, chế độ chính sách»."""
     if fold(message.text or "") in CANCEL_WORDS:
         await state.clear()
-        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=main_menu())
+        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=await menu_for(session, message.chat.id))
         return
     label = match_label(message.text or "", list(CATEGORIES.values()))
     if label is None:
@@ -127,10 +127,10 @@ async def chose_category(query: CallbackQuery, callback_data: CategoryCb, state:
     await query.answer()
 
 
-async def got_content(message: Message, state: FSMContext) -> None:
+async def got_content(message: Message, state: FSMContext, session: AsyncSession) -> None:
     if fold(message.text or "") in CANCEL_WORDS:
         await state.clear()
-        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=main_menu())
+        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=await menu_for(session, message.chat.id))
         return
     data: dict[str, str | None] = {"text": message.text or message.caption or ""}
     if message.photo:
@@ -159,7 +159,7 @@ async def typed_anonymity(message: Message, state: FSMContext, session: AsyncSes
     """`an danh` or `ho ten` typed instead of tapping a button."""
     if fold(message.text or "") in CANCEL_WORDS:
         await state.clear()
-        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=main_menu())
+        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=await menu_for(session, message.chat.id))
         return
     label = match_label(message.text or "", [NAMED_LABEL, ANONYMOUS_LABEL])
     if label is None:
@@ -236,7 +236,7 @@ async def answer_typed(message: Message, session: AsyncSession, bot: Bot, state:
     data = await state.get_data()
     await state.clear()
     if fold(message.text or "") in CANCEL_WORDS:
-        await message.answer("Đã huỷ trả lời.", reply_markup=main_menu())
+        await message.answer("Đã huỷ trả lời.", reply_markup=await menu_for(session, message.chat.id))
         return
     await _answer(message, session, bot, int(data["petition_id"]))
 

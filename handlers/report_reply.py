@@ -29,6 +29,10 @@ NOT_A_LEADER = (
     "Chỉ Chủ tịch CĐCS đã đăng ký trên Loa mới gửi được báo cáo của đơn vị. "
     "Xin nhờ cán bộ công đoàn cấp trên gửi đường dẫn mời."
 )
+ONLY_LEADERS = (
+    "Chức năng gửi báo cáo số liệu dành cho Chủ tịch CĐCS. Đồng chí đã đăng ký trên Loa "
+    "nhưng không phải Chủ tịch của đơn vị nào; gõ /toi để xem vai trò của mình."
+)
 NO_OPEN_ROUND = "Hiện đơn vị của đồng chí không có kỳ báo cáo nào đang mở{code}."
 WRONG_CODE = (
     "Không có biểu mẫu «{code}» đang mở. Biểu mẫu đang mở: {codes}.\nVí dụ: <code>/baocao {first} …</code>"
@@ -164,7 +168,7 @@ async def baocao(message: Message, command: CommandObject, session: AsyncSession
     person = await person_by_telegram(session, telegram_user_id=message.from_user.id)  # type: ignore[union-attr]
     units = await units_led_by(session, person_id=person.id) if person else []
     if person is None or not units:
-        await message.answer(NOT_A_LEADER)
+        await message.answer(NOT_A_LEADER if person is None else ONLY_LEADERS)
         return
     choices = await _open_choices(session, units)
     if not choices:
