@@ -88,6 +88,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     update_session.reset(session_token)
             await send_held(held)  # committed: now the replies may leave
             return result
+        except Exception:
+            self._metrics.update_errors.inc()
+            raise
         finally:
             self._metrics.updates.labels(kind=event.event_type).inc()
             self._metrics.update_seconds.observe(time.perf_counter() - started)

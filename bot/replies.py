@@ -30,9 +30,9 @@ _HELD_PREFIXES = ("Send", "Edit", "Delete", "Answer", "Copy", "Forward", "Pin", 
 
 @dataclass
 class _Held:
-    make_request: Callable[[Bot, TelegramMethod[Any]], Awaitable[Response[Any]]]
-    bot: Bot
-    method: TelegramMethod[Any]
+    call: Callable[[], Awaitable[Any]]
+    name: str
+    then: Callable[[Any], Awaitable[None]] | None = None
 
 
 held_replies: ContextVar[list[_Held] | None] = ContextVar("loa_held_replies", default=None)
@@ -61,18 +61,32 @@ class HeldRepliesMiddleware(BaseRequestMiddleware):
         held = held_replies.get()
         if held is None or not _is_held(method):
             return await make_request(bot, method)
-        held.append(_Held(cast(Any, make_request), bot, method))
+        held.append(_Held(lambda: make_request(bot, method), type(method).__name__))
         # the session's middleware chain passes results, not Response envelopes (aiogram BaseSession.__call__)
         return cast(Response[TelegramType], _placeholder(method))
+
+
+async def send_then(
+    bot: Bot, method: TelegramMethod[TelegramType], then: Callable[[Any], Awaitable[None]]
+) -> None:
+    """Sends `method` (after the commit when an update is being handled), then passes its real result
+    to `then` — e.g. to remember the file_id Telegram gave an uploaded document."""
+    held = held_replies.get()
+    if held is None:
+        await then(await bot(method))
+        return
+    held.append(_Held(lambda: bot(method), type(method).__name__, then))
 
 
 async def send_held(held: list[_Held]) -> None:
     """Sends the replies held during an update, after its commit. One failure does not stop the rest."""
     for item in held:
         try:
-            await item.make_request(item.bot, item.method)
+            result = await item.call()
+            if item.then is not None:
+                await item.then(result)
         except Exception:
-            log.warning("could not send a reply (%s)", type(item.method).__name__, exc_info=True)
+            log.warning("could not send a reply (%s)", item.name, exc_info=True)
 
 
 def install(bot: Bot) -> Bot:

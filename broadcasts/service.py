@@ -3,6 +3,7 @@ with cancelled and failed. Services take the session explicitly and only flush."
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -10,14 +11,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts import audience
+from broadcasts import html as tg_html
 from broadcasts.audience import AudienceSpec
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, ContentError
 from broadcasts.errors import BroadcastError, Forbidden, InvalidState, NotFound
 from broadcasts.models import Broadcast, Status
 from directory.access import Scope
-from directory.models import Role
-from outbox.models import OPEN_OUTCOMES, OutboxMessage, Outcome
+from directory.models import Role, RoleAssignment
+from outbox.models import OPEN_OUTCOMES, Kind, OutboxMessage, Outcome
+from outbox.parts import buttons, text
+from outbox.service import notify_person
 from storage.base import utcnow
 
 EDITABLE = (Status.draft, Status.submitted)
@@ -130,7 +134,43 @@ async def submit(
     b.requires_approval = needs_approval(config, p)
     b.status = Status.submitted if b.requires_approval else Status.approved
     await session.flush()
+    if b.requires_approval:
+        await ask_approvers(session, b)
     return b
+
+
+APPROVE_PREFIX = "bca:approve:"
+
+
+async def ask_approvers(session: AsyncSession, b: Broadcast) -> int:
+    """Approvers and admins over the audience (never the author) get the text with a button to approve,
+    whichever way the broadcast was submitted (chat, API or console)."""
+    roots = await audience.root_units(session, AudienceSpec.from_dict(b.audience))
+    ancestors = {int(x) for r in roots for x in r.path.strip("/").split("/") if x}
+    person_ids = await session.scalars(
+        select(RoleAssignment.person_id)
+        .where(
+            RoleAssignment.unit_id.in_(ancestors),
+            RoleAssignment.role.in_([Role.approver.value, Role.admin.value]),
+            RoleAssignment.person_id != (b.author_id or 0),
+        )
+        .distinct()
+    )
+    body = (tg_html.split(b.content.get("html", ""), 3000) or [""])[0]
+    note = f"📝 Tin chờ duyệt: «{html.escape(b.title)}» — {b.total} nơi nhận.\n\n{body}"
+    part = text(note, buttons([("✅ Duyệt và gửi", f"{APPROVE_PREFIX}{b.id}")]))
+    told = 0
+    for person_id in person_ids:
+        told += await notify_person(
+            session, kind=Kind.approval_request, person_id=person_id, parts=[part], ref={"broadcast_id": b.id}
+        )
+    return told
+
+
+async def approve_and_schedule(session: AsyncSession, *, scope: Scope, broadcast_id: int) -> Broadcast:
+    """An approver's yes: the broadcast goes out at its time (or now), one step for chat and API."""
+    b = await approve(session, scope=scope, broadcast_id=broadcast_id)
+    return await schedule(session, scope=None, broadcast_id=b.id, at=b.scheduled_at)
 
 
 async def approve(session: AsyncSession, *, scope: Scope, broadcast_id: int) -> Broadcast:

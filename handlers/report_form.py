@@ -181,6 +181,7 @@ async def confirm(chat_id: int, state: FSMContext, session: AsyncSession, bot: B
     )
     await state.clear()
     round_ = await get_round(session=session, round_id=data["round_id"])
+    # sent after the commit
     await bot.send_message(chat_id, stored_text(result, unit, round_, data.get("answers", {})))
 
 

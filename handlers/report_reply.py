@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.models import OrgUnit
 from handlers import report_form
+from outbox.telegram import to_inline
 from reports.audience import person_by_telegram, units_led_by
 from reports.forms import Form
 from reports.lines import looks_like_figures, parse_line, usage, which_code
@@ -62,7 +63,7 @@ async def store_line(
         submitted_by_id=person_id,
         channel="line",
     )
-    await message.answer(stored_text(result, unit, round_, raw))
+    await message.answer(stored_text(result, unit, round_, raw))  # sent after the commit (bot/replies.py)
 
 
 async def reply_to_request(message: Message, session: AsyncSession, bot: Bot) -> None:
@@ -191,7 +192,7 @@ async def baocao(message: Message, command: CommandObject, session: AsyncSession
                 f"📋 {escape(round_.title)} — <b>{escape(unit.name)}</b>\n"
                 f"Gửi một dòng: <code>/baocao {escape(form.code)} …</code>, hoặc chỉ gõ dòng số liệu:\n"
                 f"{usage(form)}",
-                reply_markup=request_markup(round_.id, unit.id),
+                reply_markup=to_inline(request_markup(round_.id, unit.id)),
             )
         return
     await _send_line(message, session, state, choices, line, person.id)

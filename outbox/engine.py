@@ -36,9 +36,9 @@ from broadcasts.content import Content, render_parts
 from broadcasts.models import Broadcast, Status
 from directory import chats
 from directory.models import Chat
-from outbox.models import OutboxMessage, Outcome
+from outbox.models import Kind, OutboxMessage, Outcome
 from outbox.outcomes import Claimed, EngineStats, Result
-from outbox.parts import Part, from_dict
+from outbox.parts import Part, PartKind, from_dict
 from outbox.ratelimit import ChatSpacing, Pacer, wait
 from outbox.transport import Blocked, Migrated, Permanent, RetryAfter, SendError, Transient, Transport
 from storage.base import utcnow
@@ -51,12 +51,16 @@ OnSent = Callable[[AsyncSession, Claimed, list[int]], Awaitable[None]]
 transaction that writes the outcome."""
 
 DEFAULT_CHANNEL = "telegram"
+# what may wait while the person is in the middle of a form; an officer's own progress or an approval may not
+DEFERRABLE = frozenset({Kind.broadcast, Kind.ack_reminder, Kind.report_request, Kind.report_reminder})
 
 
 @dataclass
 class _Job:
     parts: list[Part]
     paid: bool
+    op: str = "send"  # or "edit" / "delete" the messages in `targets` (correct, recall, progress)
+    targets: tuple[int, ...] = ()
 
 
 _MINE_OR_REOPENED = or_(
@@ -112,6 +116,7 @@ class Engine:
         config: BroadcastConfig,
         is_busy: IsBusy | None = None,
         on_sent: Mapping[str, OnSent] | None = None,
+        on_outcome: Callable[[str, str, str], None] | None = None,
     ) -> None:
         self.db = db
         self.transports: dict[str, Transport] = (
@@ -123,6 +128,7 @@ class Engine:
         self.config = config
         self.is_busy = is_busy
         self.on_sent = dict(on_sent or {})
+        self.on_outcome = on_outcome  # (kind, channel, outcome) of each record written back: metrics
         self.token = uuid.uuid4().hex[:16]
         self.stats = EngineStats()
         self.spacing = ChatSpacing(
@@ -299,7 +305,7 @@ class Engine:
 
     async def _busy_deferral(self, r: Claimed) -> Result | None:
         """A leader filling in a report form is not interrupted: the message waits (bounded)."""
-        if self.is_busy is None or r.chat_kind != "private" or not r.user_id:
+        if self.is_busy is None or r.chat_kind != "private" or not r.user_id or r.kind not in DEFERRABLE:
             return None
         now = utcnow()
         if r.deferred_until is not None and now >= r.deferred_until:
@@ -338,7 +344,7 @@ class Engine:
                     return Result(r, Outcome.retrying, r.attempts, message_ids=ids, address=chat)
                 return None
             try:
-                ids.append(await transport.send(chat, job.parts[len(ids)], paid=job.paid))
+                ids.append(await self._perform(transport, chat, job, len(ids)))
             except Migrated as exc:
                 if migrated:
                     return self._final(r, Outcome.failed, exc, ids, chat)
@@ -379,6 +385,17 @@ class Engine:
         return Result(r, Outcome.sent, r.attempts + 1, message_ids=ids, sent_at=utcnow(), address=chat)
 
     @staticmethod
+    async def _perform(transport: Transport, chat: int, job: _Job, index: int) -> int:
+        part = job.parts[index]
+        if job.op == "edit":
+            await transport.edit(chat, job.targets[index], part)
+            return job.targets[index]
+        if job.op == "delete":
+            await transport.delete(chat, job.targets[index])
+            return job.targets[index]
+        return await transport.send(chat, part, paid=job.paid)
+
+    @staticmethod
     def _final(
         r: Claimed, status: Outcome, exc: SendError, ids: list[int], chat: int, attempts: int | None = None
     ) -> Result:
@@ -394,7 +411,13 @@ class Engine:
     def _job_of(self, r: Claimed) -> _Job | None:
         if r.broadcast_id is not None:
             return self._jobs.get(r.broadcast_id)
-        return _Job([from_dict(p) for p in r.payload or []], False)
+        ref = r.ref or {}
+        op = ref.get("op", "send")
+        targets = tuple(int(t) for t in ref.get("targets", ()))
+        parts = [from_dict(p) for p in r.payload or []]
+        if op == "delete":
+            parts = [Part(PartKind.text, "")] * len(targets)
+        return _Job(parts[: len(targets)] if op == "edit" else parts, False, op, targets)
 
     async def _consume(self) -> None:
         while True:
@@ -511,6 +534,8 @@ class Engine:
         self.stats.by_outcome[name] = self.stats.by_outcome.get(name, 0) + 1
         key = f"{res.record.kind}:{res.record.channel}:{name}"
         self.stats.by_kind[key] = self.stats.by_kind.get(key, 0) + 1
+        if self.on_outcome is not None:
+            self.on_outcome(res.record.kind, res.record.channel, name)
         if hasattr(self.stats, name) and name != "retry_after":
             setattr(self.stats, name, getattr(self.stats, name) + 1)
 

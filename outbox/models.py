@@ -38,7 +38,10 @@ OPEN_OUTCOMES = (Outcome.pending, Outcome.retrying, Outcome.sending)
 class Kind(StrEnum):
     broadcast = "broadcast"
     approval_request = "approval_request"
+    broadcast_progress = "broadcast_progress"
     broadcast_summary = "broadcast_summary"
+    broadcast_correction = "broadcast_correction"
+    broadcast_recall = "broadcast_recall"
     ack_reminder = "ack_reminder"
     ack_escalation = "ack_escalation"
     report_request = "report_request"

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.worker import on_sent_hooks
 from broadcasts import service
 from broadcasts.config import BroadcastConfig
 from broadcasts.models import Broadcast
@@ -33,8 +34,9 @@ FAST = BroadcastConfig(
 )
 
 
-def engine(db: Database, transport: FakeTransport, config: BroadcastConfig = FAST, **kw: object) -> Engine:
-    return Engine(db=db, transport=transport, pacer=LocalPacer(10_000), config=config, **kw)  # type: ignore[arg-type]
+def engine(db: Database, transport: FakeTransport, config: BroadcastConfig = FAST, **kw: Any) -> Engine:
+    kw.setdefault("on_sent", on_sent_hooks())
+    return Engine(db=db, transport=transport, pacer=LocalPacer(10_000), config=config, **kw)
 
 
 async def run_idle(e: Engine, timeout: float = 10) -> None:

@@ -11,6 +11,7 @@ from aiogram import Bot
 from sqlalchemy import select
 
 from bot.app import build_bot
+from bot.worker import on_sent_hooks
 from broadcasts import aftercare, stats
 from broadcasts.config import BroadcastConfig
 from config.settings import Settings
@@ -61,7 +62,11 @@ async def bind(db: Database, client: SandboxClient) -> f.Province:
 
 def engine(db: Database, bot: Bot, config: BroadcastConfig = CONFIG) -> Engine:
     return Engine(
-        db=db, transport=TelegramTransport(bot), pacer=LocalPacer(config.global_rate), config=config
+        db=db,
+        transport=TelegramTransport(bot),
+        pacer=LocalPacer(config.global_rate),
+        config=config,
+        on_sent=on_sent_hooks(),
     )
 
 
@@ -111,25 +116,25 @@ async def test_every_outcome_against_the_sandbox(db: Database, world: tuple[Sand
     assert await client.get_calls(status=429) == []  # paced under every limit
 
     who = scope(p.officer, p.province, Role.officer)
-    pacer = LocalPacer(CONFIG.global_rate)
-    transport = TelegramTransport(bot)
-    fixed = await aftercare.correct(
-        db,
-        scope=who,
-        broadcast_id=b.id,
-        transport=transport,
-        pacer=pacer,
-        content={"kind": "text", "html": "<b>Chỉ thị 07</b> (đính chính)"},
-    )
-    assert fixed.as_dict() == {"done": 14, "failed": 0, "too_old": 0}
+    async with db.transaction() as s:
+        fixed = await aftercare.correct(
+            s,
+            scope=who,
+            broadcast_id=b.id,
+            content={"kind": "text", "html": "<b>Chỉ thị 07</b> (đính chính)"},
+        )
+    assert fixed == {"queued": 14}
+    await asyncio.wait_for(engine(db, bot).run(asyncio.Event(), until_idle=True), 30)
     (msg,) = await client.get_messages(new_id)
     assert msg["text"] == "Chỉ thị 07 (đính chính)" and msg["edit_history"]
-    gone = await aftercare.recall(
-        db, scope=who, broadcast_id=b.id, transport=transport, pacer=pacer, config=CONFIG
-    )
-    assert gone.as_dict() == {"done": 14, "failed": 0, "too_old": 0}
+    async with db.transaction() as s:
+        gone = await aftercare.recall(s, scope=who, broadcast_id=b.id, config=CONFIG)
+    assert gone == {"queued": 14, "too_old": 0}
+    await asyncio.wait_for(engine(db, bot).run(asyncio.Event(), until_idle=True), 30)
     (msg,) = await client.get_messages(new_id)
     assert msg["deleted"] is True
+    async with db.transaction() as s:
+        assert await stats.by_outcome(s, broadcast_id=b.id) == {"recalled": 14, "blocked": 1, "failed": 1}
 
 
 async def test_a_429_is_honoured_and_nothing_is_lost(db: Database, world: tuple[SandboxClient, Bot]) -> None:

@@ -1,4 +1,5 @@
-"""outbox: one table for every message Loa sends on its own initiative (broadcast recipients included)
+"""outbox: one table for every message Loa sends on its own initiative (broadcast recipients included);
+job_locks: the schedulers' leadership lease without Redis
 
 Revision ID: 0007_outbox
 Revises: 0006_one_head
@@ -26,6 +27,13 @@ WHEN = storage.base.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
+    op.create_table(
+        "job_locks",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("holder", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", WHEN, nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_job_locks")),
+    )
     op.create_table(
         "outbox",
         sa.Column("id", ID, autoincrement=True, nullable=False),
