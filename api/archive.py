@@ -14,10 +14,10 @@ from api.downloads import attachment
 from api.errors import ApiError
 from api.types import Id, SaneDate
 from archive import documents
+from archive.document_numbers import DocumentKind
 from archive.models import Document
-from archive.numbers import DocumentKind
-from archive.registry import DocumentFile, DocumentIndex
 from archive.search import Viewer, search, visible_document
+from archive.tables import DocumentFile, DocumentIndex
 from directory.models import Role
 
 
