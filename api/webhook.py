@@ -5,10 +5,8 @@ from __future__ import annotations
 import hmac
 import logging
 
-from aiogram.types import Update
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
 from api.errors import error_body
 from bot.app import Loa
@@ -33,13 +31,8 @@ def build_webhook_router(path: str) -> APIRouter:
             return JSONResponse(error_body("bad_json", "Invalid JSON"), status_code=400)
         if not isinstance(payload, dict) or "update_id" not in payload:
             return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
-        try:  # parsed here, so a malformed update is refused before anything runs
-            update = Update.model_validate(payload, context={"bot": loa.bot})
-        except ValidationError:
+        if not await loa.feed_webhook(payload):  # parsed first: a malformed update is refused, nothing runs
             return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
-        if not 0 <= update.update_id < 2**63:
-            return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
-        await loa.dispatcher.feed_webhook_update(loa.bot, update)
         return JSONResponse({"ok": True})
 
     return router
