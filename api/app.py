@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
 from api.errors import install_error_handlers
 from api.health import router as health_router
 from api.v1 import build_v1_router
-from api.webhook import build_webhook_router
+from api.webhook import build_webhook_router, build_zalo_webhook_router
 from bot.app import Loa
 
 
-def create_app(loa: Loa, *, webhook: bool | None = None) -> FastAPI:
+def create_app(loa: Loa, *, webhook: bool | None = None, zalo: Any = None) -> FastAPI:
     app = FastAPI(
         title="Loa — API quản trị",
         version="0.1.0",
@@ -24,6 +26,9 @@ def create_app(loa: Loa, *, webhook: bool | None = None) -> FastAPI:
     app.include_router(build_v1_router())
     if webhook if webhook is not None else loa.settings.webhook_enabled:
         app.include_router(build_webhook_router(loa.settings.webhook_path))
+        if zalo is not None:
+            app.state.zalo = zalo
+            app.include_router(build_zalo_webhook_router(loa.settings.zalo_webhook_path))
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: RequestResponseEndpoint) -> Response:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from directory.identities import person_by_messenger_id
 from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment
 
 
@@ -70,9 +71,8 @@ async def officers_over(session: AsyncSession, *, unit: OrgUnit) -> list[Recipie
 
 
 async def person_by_telegram(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
-    return await session.scalar(
-        select(Person).where(Person.telegram_user_id == telegram_user_id, Person.is_active.is_(True))
-    )
+    """The person behind an update's user id, on Telegram or Zalo."""
+    return await person_by_messenger_id(session, user_id=telegram_user_id)
 
 
 async def units_led_by(session: AsyncSession, *, person_id: int) -> list[OrgUnit]:
