@@ -7,10 +7,12 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from directory.identities import is_zalo
 from directory.models import OrgUnit
 from handlers import report_form
 from reports.audience import person_by_telegram, units_led_by
@@ -125,6 +127,63 @@ async def baocao(message: Message, command: CommandObject, session: AsyncSession
     await store_line(message, session, round_id=round_.id, unit=unit, text=rest, person_id=person.id)
 
 
+WHICH_REQUEST = "Đồng chí đang có nhiều kỳ báo cáo mở. Dòng số liệu vừa gửi là cho kỳ nào?"
+SEND_AGAIN = "Xin gửi lại dòng số liệu."
+
+
+async def open_requests(session: AsyncSession, person_id: int) -> list[tuple[OrgUnit, int, str]]:
+    return [
+        (unit, round_.id, round_.title)
+        for unit in await units_led_by(session, person_id=person_id)
+        for round_ in await open_rounds_for_unit(session=session, unit_id=unit.id, template_code=None)
+    ]
+
+
+async def bare_line(message: Message, session: AsyncSession, state: FSMContext) -> None:
+    """Zalo has no reply-to: a line of figures from a leader goes to their open request; with
+    several open, Loa asks which one (the line waits in the FSM data)."""
+    text = (message.text or "").strip()
+    if not is_zalo(message.chat.id) or text.startswith("/") or not any(ch.isdigit() for ch in text):
+        raise SkipHandler()
+    person = await person_by_telegram(session, telegram_user_id=message.from_user.id)  # type: ignore[union-attr]
+    requests = await open_requests(session, person.id) if person else []
+    if person is None or not requests:
+        raise SkipHandler()
+    if len(requests) == 1:
+        unit, round_id, _ = requests[0]
+        await store_line(message, session, round_id=round_id, unit=unit, text=text, person_id=person.id)
+        return
+    await state.update_data(pending_line=text)
+    rows = [
+        [InlineKeyboardButton(text=f"{unit.name}: {title}"[:60], callback_data=f"rpl:{round_id}:{unit.id}")]
+        for unit, round_id, title in requests[:9]
+    ]
+    await message.answer(WHICH_REQUEST, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def pick_request(query: CallbackQuery, session: AsyncSession, state: FSMContext) -> None:
+    _, round_id, unit_id = (query.data or "rpl:0:0").split(":")
+    person = await person_by_telegram(session, telegram_user_id=query.from_user.id)
+    units = {u.id: u for u in await units_led_by(session, person_id=person.id)} if person else {}
+    line = (await state.get_data()).get("pending_line")
+    if person is None or int(unit_id) not in units or not isinstance(query.message, Message):
+        await query.answer(NOT_A_LEADER, show_alert=True)
+        return
+    if not line:
+        await query.answer(SEND_AGAIN, show_alert=True)
+        return
+    await state.update_data(pending_line=None)
+    await query.answer()
+    await store_line(
+        query.message,
+        session,
+        round_id=int(round_id),
+        unit=units[int(unit_id)],
+        text=line,
+        person_id=person.id,
+    )
+
+
 def build_router() -> Router:
     router = Router(name="report_reply")
     router.message.filter(F.chat.type == "private")
@@ -132,4 +191,6 @@ def build_router() -> Router:
     router.message.register(baocao, Command("baocao"))
     router.message.register(report_button, F.text == REPORT_BUTTON)
     router.message.register(reply_to_request, F.reply_to_message, F.text)
+    router.message.register(bare_line, F.text, StateFilter(None))
+    router.callback_query.register(pick_request, F.data.startswith("rpl:"))
     return router

@@ -2,11 +2,14 @@
 
 In Redis when configured (shared by every bot process), otherwise in the database so that a
 restart does not forget them. Inside an update the database write joins the update's
-transaction (a second writer would wait on SQLite's lock held by that same update).
+transaction (a second writer would wait on SQLite's lock held by that same update). Outside an
+update (a job sending requests inside its own transaction) it is written by a background task,
+which waits for that transaction instead of deadlocking with it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +37,7 @@ class ChoiceStore:
     def __init__(self, db: Database, redis: Redis | None) -> None:
         self._db = db
         self._redis = redis
+        self._pending: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def _key(chat_id: int) -> str:
@@ -59,6 +63,19 @@ class ChoiceStore:
                 value = json.dumps({"m": shown.message_id, "t": shown.text, "c": shown.choices})
                 await self._redis.set(self._key(chat_id), value, ex=TTL_SECONDS)
             return
+        if update_session.get() is None:
+            task = asyncio.create_task(self._write(chat_id, shown))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+            return
+        await self._write(chat_id, shown)
+
+    async def drain(self) -> None:
+        """Wait for background writes (at shutdown)."""
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    async def _write(self, chat_id: int, shown: Shown | None) -> None:
         async with self._session() as session:
             row = await session.get(NumberedChoices, chat_id)
             if shown is None:

@@ -187,4 +187,5 @@ class ZaloRuntime:
 
     async def close(self) -> None:
         await self.stop()
+        await self.choices.drain()
         await self.bot.session.close()
