@@ -12,6 +12,7 @@ def load_all_models() -> MetaData:
     import archive.registry  # noqa: F401
     import broadcasts.models  # noqa: F401
     import directory.models  # noqa: F401
+    import outbox.models  # noqa: F401
     import reports.models  # noqa: F401
     import storage.runtime_models  # noqa: F401
 
