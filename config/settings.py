@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     zalo_api_base: str = ZALO_API_BASE
     zalo_webhook_secret: SecretStr | None = None
     zalo_webhook_path: str = "/zalo/webhook"
+    # Zalo publishes no rate limit: a conservative default, below the sandbox's 10 messages/s.
+    zalo_rate_per_sec: float = Field(default=8.0, gt=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8080

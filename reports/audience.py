@@ -36,7 +36,7 @@ async def _private_chats(
     found: dict[int, list[Recipient]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         rows = await session.execute(
-            select(RoleAssignment.unit_id, Person.id, Person.full_name, Chat.telegram_chat_id)
+            select(RoleAssignment.unit_id, Person.id, Person.full_name, Chat.telegram_chat_id, Chat.channel)
             .join(Person, Person.id == RoleAssignment.person_id)
             .join(Chat, Chat.person_id == Person.id)
             .where(
@@ -49,8 +49,8 @@ async def _private_chats(
             )
             .order_by(Person.id)
         )
-        for unit_id, person_id, name, chat_id in rows.tuples():
-            found[unit_id].append(Recipient(person_id, name, chat_id))
+        for unit_id, person_id, name, chat_id, channel in rows.tuples():
+            found[unit_id].append(Recipient(person_id, name, chat_id, channel))
     return found
 
 

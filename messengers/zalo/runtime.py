@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -21,6 +21,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import Update
 
+from bot import replies, retry
 from bot.app import Loa
 from bot.fsm_storage import update_session
 from directory.identities import is_zalo, native_address
@@ -28,6 +29,7 @@ from messengers.zalo.api import ZaloApi, ZaloError
 from messengers.zalo.choices import ChoiceStore
 from messengers.zalo.inbound import Inbound
 from messengers.zalo.session import ZaloSession
+from messengers.zalo.transport import AddressBook, ZaloTransport
 
 log = logging.getLogger(__name__)
 JSON = dict[str, Any]
@@ -48,9 +50,25 @@ class ZaloRouting(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         chat_id = getattr(method, "chat_id", None)
         if isinstance(chat_id, int) and is_zalo(chat_id) and bot is not self.zalo_bot:
-            result = await self.zalo_bot.session.make_request(self.zalo_bot, method)
-            return Response[TelegramType](ok=True, result=result)
+            # the middleware chain passes results, not Response envelopes (aiogram BaseSession.__call__)
+            return cast(Response[TelegramType], await self.zalo_bot.session(self.zalo_bot, method))
         return await make_request(bot, method)
+
+
+def zalo_transport(loa: Loa) -> ZaloTransport:
+    """The worker's Zalo transport: its own API client, the shared choices, cached addresses."""
+    settings = loa.settings
+    assert settings.zalo_token is not None
+
+    async def lookup(chat_id: int) -> str | None:
+        async with loa.db.sessions() as session:
+            return await native_address(session, messenger_id=chat_id)
+
+    return ZaloTransport(
+        api=ZaloApi(token=settings.zalo_token.get_secret_value(), base=settings.zalo_api_base),
+        choices=ChoiceStore(loa.db, loa.redis),
+        address_of=AddressBook(lookup),
+    )
 
 
 class ZaloRuntime:
@@ -65,6 +83,8 @@ class ZaloRuntime:
             api=self.api, choices=self.choices, address_of=self.address_of, in_form=self._private_in_form
         )
         self.bot = Bot(token=settings.zalo_token.get_secret_value(), session=self.session)
+        replies.install(self.bot)  # like Telegram's: replies leave after the update's commit
+        retry.install(self.bot)
         self.inbound = Inbound(db=loa.db, choices=self.choices, bot_id=self.bot.id, in_form=self.in_form)
         self.webhook_secret = (
             settings.zalo_webhook_secret.get_secret_value()

@@ -55,7 +55,7 @@ async def test_zalo_leaders_reply_by_line_form_and_choice(zalo_bot: ZaloHarness)
         )
         for code in ("G1", "G5"):
             ids[code] = await move_to_zalo(session, zc, t.leaders[code])
-    await announce_pending(db=loa.db, settings=loa.settings, sender=loa.bot)
+    await announce_pending(db=loa.db, settings=loa.settings)
     request = await last(zc, ids["G1"], 1)
     assert (
         "Yêu cầu báo cáo" in request and "<b>" not in request and "Gõ 1 để chọn «📝 Nhập theo mẫu»" in request
@@ -112,7 +112,7 @@ async def test_two_open_rounds_loa_asks_which(zalo_factory: Any) -> None:
                 now=utcnow(),
             )
             chat = await move_to_zalo(session, zc, t.leaders["G2"])
-        await announce_pending(db=loa.db, settings=loa.settings, sender=loa.bot)
+        await announce_pending(db=loa.db, settings=loa.settings)
         await zc.wait_for_messages(chat, count=2)
         await zc.send_user_message(chat, "100 10 50")
         question = await last(zc, chat, 3)

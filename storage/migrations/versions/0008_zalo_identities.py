@@ -1,8 +1,8 @@
 """zalo: chat channel and native address, people's Zalo identity, synthetic ids, numbered choices,
 invitation short codes, identity link codes
 
-Revision ID: 0007_zalo_identities
-Revises: 0006_one_head
+Revision ID: 0008_zalo_identities
+Revises: 0007_outbox
 Create Date: 2026-12-01 21:30:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.base
 
-revision = "0007_zalo_identities"
-down_revision = "0006_one_head"
+revision = "0008_zalo_identities"
+down_revision = "0007_outbox"
 branch_labels = None
 depends_on = None
 
