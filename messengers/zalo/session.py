@@ -189,13 +189,13 @@ class ZaloSession(BaseSession):
         if method.chat_id is None or method.message_id is None:
             return True
         chat_id = int(method.chat_id)
-        choices, links = markup_choices(method.reply_markup)
-        if not choices and not links:
-            shown = await self.choices.load(chat_id)
-            if shown is not None and shown.message_id == method.message_id:
-                await self.choices.save(chat_id, None)
-            return True
-        return await self._send_text(bot, chat_id, "", method.reply_markup)
+        choices, _ = markup_choices(method.reply_markup)
+        shown = await self.choices.load(chat_id)
+        if shown is not None and shown.message_id == method.message_id:
+            # new labels (e.g. «✅ Đã nhận (2)») or none: the choices change, nothing is posted again
+            updated = Shown(shown.message_id, shown.text, [c.as_dict() for c in choices]) if choices else None
+            await self.choices.save(chat_id, updated)
+        return True
 
     async def _send_media(self, bot: Bot, method: SendPhoto | SendDocument) -> Message:
         chat_id = int(method.chat_id)

@@ -96,12 +96,12 @@ class ZaloTransport:
         await self.send(chat_id, marked)
 
     async def edit_markup(self, chat_id: int, message_id: int, markup: Markup | None) -> None:
-        if not markup:
-            shown = await self.choices.load(chat_id)
-            if shown is not None and shown.message_id == message_id:
-                await self.choices.save(chat_id, None)
-            return
-        await self.send(chat_id, Part(PartKind.text, "", markup=markup))
+        choices, _ = _choices(markup)
+        shown = await self.choices.load(chat_id)
+        if shown is not None and shown.message_id == message_id:
+            # the choices change quietly; posting the buttons again would only add noise
+            updated = Shown(message_id, shown.text, [c.as_dict() for c in choices]) if choices else None
+            await self.choices.save(chat_id, updated)
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         raise Permanent("Zalo cannot delete a sent message")
