@@ -54,6 +54,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
+    if args.zalo:
+        from sandbox.zalo.server import serve_forever as serve_zalo
+        from sandbox.zalo.state import ZaloLimits
+
+        port = args.port if args.port != 8081 else 8082
+        print(f"Zalo sandbox on http://{args.host}:{port} (Bot API and /sandbox control API)")
+        asyncio.run(serve_zalo(args.host, port, ZaloLimits(enabled=not args.no_limits)))
+        return 0
     from sandbox.limits import LimitsConfig
     from sandbox.server import serve_forever
 
@@ -113,9 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_p.set_defaults(func=_cmd_run)
 
-    sb = sub.add_parser("sandbox", help="run the local Telegram Bot API sandbox")
+    sb = sub.add_parser("sandbox", help="run the local Telegram (or Zalo) Bot API sandbox")
     sb.add_argument("--host", default="127.0.0.1")
-    sb.add_argument("--port", type=int, default=8081)
+    sb.add_argument("--port", type=int, default=8081, help="default 8081 (Telegram), 8082 with --zalo")
+    sb.add_argument("--zalo", action="store_true", help="the Zalo Bot Platform sandbox instead")
     sb.add_argument("--no-limits", action="store_true", help="turn rate limits off")
     sb.set_defaults(func=_cmd_sandbox)
 

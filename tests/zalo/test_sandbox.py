@@ -133,3 +133,42 @@ async def test_webhook_pushes_with_secret_header_and_retries(zsb: ZaloSandboxSer
             assert (await zc.get_webhook())["deliveries"][0]["status"] == 500
     finally:
         await runner.cleanup()
+
+
+async def test_loa_sandbox_zalo_serves_the_bot_api() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(  # noqa: ASYNC220, S603 (our own CLI, fixed arguments)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bot.cli import main; sys.exit(main())",
+            "sandbox",
+            "--zalo",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        async with aiohttp.ClientSession() as http:
+            while True:
+                try:
+                    async with http.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe") as resp:
+                        body = await resp.json()
+                        break
+                except aiohttp.ClientError:
+                    assert loop.time() < deadline, "the Zalo sandbox did not start"
+                    await asyncio.sleep(0.1)
+        assert body["ok"] and body["result"]["account_name"] == "bot.Loa"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
