@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import aiohttp
@@ -63,3 +64,39 @@ async def test_webhook_refuses_wrong_or_missing_secret(db: Database, zalo_factor
         assert await s.scalar(select(func.count()).select_from(MessengerAddress)) == 0
         assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
     assert await h.zc.get_messages("forger") == []
+
+
+async def test_link_zalo_from_toi_without_registering_again(db: Database, zalo_factory: Any) -> None:
+    async with db.transaction() as s:
+        t = await make_tree(s)
+        made = await create_invitation(
+            s, scope=await scope_of(s, t.officer_a), unit=t.school_a, role=Role.leader
+        )
+    async with zalo_factory("polling") as h:
+        tg, zc = h.client, h.zc
+        user = await tg.create_user(first_name="Hoa")
+        await tg.send_user_message(user["id"], text=f"/start {made.token}")
+        await tg.wait_for_messages(user["id"], count=1)
+        await tg.send_user_message(user["id"], text="/toi")
+        toi = (await tg.wait_for_messages(user["id"], count=2))[-1]["text"]
+        assert "Đang dùng Loa trên: Telegram" in toi and "/ketnoi" in toi
+        await tg.send_user_message(user["id"], text="/ketnoi")
+        shown = (await tg.wait_for_messages(user["id"], count=3))[-1]["text"]
+        code = re.search(r"/ketnoi (\w+)", shown)
+        assert code is not None and "Zalo" in shown
+        hoa = await zc.create_user("Hoa")
+        await zc.send_user_message(hoa["id"], "/ketnoi SAIMA234")
+        await zc.wait_for_text(hoa["id"], "không đúng hoặc đã hết hạn")
+        await zc.send_user_message(hoa["id"], f"/ketnoi {code.group(1).lower()}")
+        await zc.wait_for_text(hoa["id"], "Telegram, Zalo")
+        await zc.send_user_message(hoa["id"], "/toi")
+        msgs = await zc.wait_for_text(hoa["id"], "DN-HV-01")
+        assert "Chủ tịch CĐCS" in msgs[-1]["text"]
+        other = await zc.create_user("Người khác")
+        await zc.send_user_message(other["id"], f"/ketnoi {code.group(1)}")  # single use
+        await zc.wait_for_text(other["id"], "không đúng hoặc đã hết hạn")
+    async with db.transaction() as s:
+        people = list(await s.scalars(select(Person).where(Person.full_name == "Hoa")))
+        assert len(people) == 1 and people[0].telegram_user_id == user["id"] and people[0].zalo_user_id
+        chats = list(await s.scalars(select(Chat).where(Chat.person_id == people[0].id)))
+        assert sorted(c.channel for c in chats) == ["telegram", "zalo"]
