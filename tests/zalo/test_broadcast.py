@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from broadcasts.config import BroadcastConfig
 from broadcasts.models import Acknowledgment
+from broadcasts.stats import stats, summary_text
 from directory.identities import messenger_id_for
 from directory.models import Channel, Chat, ChatKind, Role
 from outbox.models import OutboxMessage
@@ -89,6 +90,19 @@ async def test_mixed_audience_each_address_once_and_ack_by_typing_1(db: Database
             records = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id)))
         assert sorted(r.channel for r in records) == ["telegram"] * 3 + ["zalo"] * 4
         assert len({r.address for r in records}) == 7
+
+        async def per_channel() -> dict[str, dict[str, int]]:
+            async with db.transaction() as s:
+                return (await stats(s, broadcast_id=b.id, with_units=False)).by_channel
+
+        counts = await zc.wait_until(
+            per_channel, lambda c: c == {"telegram": {"sent": 3}, "zalo": {"sent": 4}}, what="all sent"
+        )
+        assert counts["zalo"]["sent"] == 4
+        async with db.transaction() as s:
+            st = await stats(s, broadcast_id=b.id, with_units=False)
+        assert st.channel_line() == "Telegram 3/3 · Zalo 4/4" and "Zalo 4/4" in summary_text("KH 98", st)
+        assert st.as_dict()["by_channel"] == {"telegram": {"sent": 3}, "zalo": {"sent": 4}}
 
         await zc.send_user_message(z_leader["id"], "1")
         await zc.wait_for_text(z_leader["id"], "Đã ghi nhận «Đã nhận»")
