@@ -91,7 +91,13 @@ async def run_worker(loa: Loa, stop: asyncio.Event) -> None:
     config = BroadcastConfig.from_settings(loa.settings)
     engine = build_engine(loa, config)
     reporter = ProgressReporter(db=loa.db, config=config)
-    await asyncio.gather(engine.run(stop), reporter.run(stop), watch_outbox(loa, stop))
+    try:
+        await asyncio.gather(engine.run(stop), reporter.run(stop), watch_outbox(loa, stop))
+    finally:
+        for transport in engine.transports.values():
+            close = getattr(transport, "close", None)  # transports with their own HTTP client (Zalo)
+            if close is not None:
+                await close()
 
 
 async def watch_outbox(loa: Loa, stop: asyncio.Event, every: float = 5.0) -> None:

@@ -106,6 +106,10 @@ class ZaloTransport:
     async def delete(self, chat_id: int, message_id: int) -> None:
         raise Permanent("Zalo cannot delete a sent message")
 
+    async def close(self) -> None:
+        await self.choices.drain()
+        await self.api.close()
+
 
 class AddressBook:
     """Synthetic chat id → Zalo's native id, cached (the mapping never changes)."""
