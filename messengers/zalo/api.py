@@ -42,7 +42,7 @@ class ZaloApi:
                 except ValueError:
                     raise ZaloError(resp.status if resp.status >= 400 else 502, "not JSON") from None
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise ZaloError(599, f"network: {type(exc).__name__}") from exc
+            raise ZaloError(599, f"network: {type(exc).__name__}") from None  # the URL holds the token
         if not isinstance(data, dict) or not data.get("ok"):
             code = int(data.get("error_code") or resp.status) if isinstance(data, dict) else resp.status
             description = str(data.get("description") or "") if isinstance(data, dict) else ""
