@@ -29,10 +29,9 @@ _REGISTER = re.compile(r"^\s*(?:dk|đk|dang ky|đăng ký)\s*[:\-]?\s*(\S.*)$", 
 
 
 class Inbound:
-    def __init__(self, *, db: Database, choices: ChoiceStore, bot_id: int, in_form: InForm) -> None:
+    def __init__(self, *, db: Database, choices: ChoiceStore, in_form: InForm) -> None:
         self._db = db
         self._choices = choices
-        self._bot_id = bot_id
         self._in_form = in_form
 
     async def ids(self, message: JSON) -> tuple[int, int]:

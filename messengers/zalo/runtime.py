@@ -85,7 +85,7 @@ class ZaloRuntime:
         self.bot = Bot(token=settings.zalo_token.get_secret_value(), session=self.session)
         replies.install(self.bot)  # like Telegram's: replies leave after the update's commit
         retry.install(self.bot)
-        self.inbound = Inbound(db=loa.db, choices=self.choices, bot_id=self.bot.id, in_form=self.in_form)
+        self.inbound = Inbound(db=loa.db, choices=self.choices, in_form=self.in_form)
         self.webhook_secret = (
             settings.zalo_webhook_secret.get_secret_value()
             if settings.zalo_webhook_secret
