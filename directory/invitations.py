@@ -75,7 +75,11 @@ def hash_token(token: str) -> str:
 
 
 def new_short_code() -> str:
-    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+    """Random, with at least one digit and one letter, so a typed code never reads as a word or figures."""
+    while True:
+        code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+        if looks_like_short_code(code):
+            return code
 
 
 def normalize_short_code(text: str) -> str:

@@ -16,6 +16,7 @@ from directory.invitations import (
     format_short_code,
     invite_link,
     looks_like_short_code,
+    new_short_code,
     normalize_short_code,
 )
 from directory.models import Channel, Role
@@ -57,6 +58,7 @@ def test_short_codes_and_labels() -> None:
     assert _label_key("✅ Đã nhận") == _label_key("da nhan") == "da nhan"
     assert Inbound._registration("DK abcde-23456") == "/start ABCDE23456"
     assert Inbound._registration("120 12 300") == "120 12 300"
+    assert all(looks_like_short_code(new_short_code()) for _ in range(2000))  # every code is recognised
 
 
 async def test_invitation_sheet_and_qr_carry_the_zalo_code(db: Database) -> None:
