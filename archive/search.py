@@ -21,9 +21,10 @@ from sqlalchemy.sql import column, table
 
 from archive.documents import has_fts5, search_words
 from archive.models import Document
-from archive.registry import DocumentIndex
+from archive.tables import DocumentIndex
 from directory.access import Scope
 from directory.models import Role
+from directory.tree import dialect_of, in_subtrees, is_within
 
 PAGE_SIZE = 5
 _FTS = table("document_fts", column("rowid"), column("head"), column("body"))
@@ -59,17 +60,18 @@ class Viewer:
             self.everything
             or visibility_path is None
             or visibility_path in self.paths_up
-            or any(visibility_path.startswith(r) for r in self.subtree_roots)
+            or any(is_within(visibility_path, r) for r in self.subtree_roots)
         )
 
-    def condition(self) -> ColumnElement[bool]:
+    def condition(self, dialect: str) -> ColumnElement[bool]:
         col = DocumentIndex.visibility_path
         if self.everything:
             return literal(True)
         terms: list[ColumnElement[bool]] = [col.is_(None)]
         if self.paths_up:
             terms.append(col.in_(sorted(self.paths_up)))
-        terms += [col.like(f"{r}%") for r in self.subtree_roots]
+        if self.subtree_roots:
+            terms.append(in_subtrees(col, self.subtree_roots, dialect=dialect))
         return or_(*terms)
 
 
@@ -168,7 +170,7 @@ async def _ranked(
             break
         ids = await session.scalars(
             select(idx.document_id)
-            .where(condition, viewer.condition())
+            .where(condition, viewer.condition(dialect_of(session)))
             .order_by(*_RECENT)
             .limit(want - len(ranked))
         )

@@ -20,7 +20,7 @@ from archive.petitions import (
     CATEGORIES,
     petition_for_message,
 )
-from archive.registry import Petition
+from archive.tables import Petition
 from common.vietnamese import fold
 from directory.access import scope_for_telegram_user
 from directory.browse import person_by_telegram

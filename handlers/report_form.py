@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import fold
 from directory.models import OrgUnit
-from reports.audience import person_by_telegram, units_led_by
 from reports.errors import InvalidReply, ReportError
 from reports.forms import Form
 from reports.models import RoundStatus
+from reports.recipients import person_by_telegram, units_led_by
 from reports.services import form_of_round, get_round, submit
 from reports.texts import issues_text, question_text, stored_text, summary_text
 from reports.validation import check_value, validate

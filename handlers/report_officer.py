@@ -22,11 +22,11 @@ from common.vietnamese import fold
 from directory import tree
 from directory.access import Scope, scope_for_person
 from directory.models import OrgUnit, Role
-from reports.audience import person_by_telegram
 from reports.chart import completeness_chart
 from reports.exports import export_xlsx
 from reports.models import ReportRound
 from reports.notify import remind_missing, review_and_tell
+from reports.recipients import person_by_telegram
 from reports.rollup import completeness, missing_units, totals
 from reports.services import (
     current_round_for_subtree,

@@ -16,10 +16,10 @@ from directory.identities import is_zalo
 from directory.models import OrgUnit
 from handlers import report_form
 from outbox.telegram import to_inline
-from reports.audience import person_by_telegram, units_led_by
 from reports.errors import InvalidReply, ReportError
 from reports.lines import parse_line, usage
 from reports.notify import request_markup, request_message
+from reports.recipients import person_by_telegram, units_led_by
 from reports.services import form_of_round, get_round, open_rounds_for_unit, submit
 from reports.texts import issues_text, stored_text
 

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit
-from reports.audience import leaders_of
+from directory.tree import in_subtree
 from reports.forms import Aggregation, FieldSpec, FieldType, Form
 from reports.models import ReportRound, ReportSubmission, ReportTarget, ReportValue
-from reports.paths import dialect_of, under
+from reports.recipients import leaders_of
 from reports.services import form_of_round
 from storage.base import utcnow
 
@@ -76,7 +76,7 @@ async def collect(*, session: AsyncSession, round_: ReportRound, root: OrgUnit) 
             ReportSubmission,
             and_(ReportSubmission.round_id == ReportTarget.round_id, ReportSubmission.unit_id == OrgUnit.id),
         )
-        .where(ReportTarget.round_id == round_.id, under(OrgUnit.path, root.path, dialect_of(session)))
+        .where(ReportTarget.round_id == round_.id, in_subtree(OrgUnit.path, root.path, dialect=session))
         .order_by(OrgUnit.path)
     )
     rows = [UnitRow(unit, parent_name or "", sub) for unit, parent_name, sub in result.tuples()]
@@ -84,7 +84,7 @@ async def collect(*, session: AsyncSession, round_: ReportRound, root: OrgUnit) 
     stored = await session.execute(
         select(ReportValue.unit_id, ReportValue.field_key, ReportValue.num_value, ReportValue.text_value)
         .join(OrgUnit, OrgUnit.id == ReportValue.unit_id)
-        .where(ReportValue.round_id == round_.id, under(OrgUnit.path, root.path, dialect_of(session)))
+        .where(ReportValue.round_id == round_.id, in_subtree(OrgUnit.path, root.path, dialect=session))
     )
     for unit_id, key, num, text in stored.tuples():
         values[unit_id][key] = num if num is not None else text

@@ -9,9 +9,9 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.demo_world import populate_world
-from directory.demo_province import build_demo_province
-from reports.demo_scene import play_report_scene
+from demo.province import build_demo_province
+from demo.report_scene import play_report_scene
+from demo.world import populate_world
 from reports.models import ReportMessage, ReportRevision, ReportSubmission, ReportTarget
 from storage.db import Database
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from broadcasts import service, stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.models import Status
+from demo.province import DemoProvince
 from directory.access import scope_for_person
-from directory.demo_province import DemoProvince
 from directory.identities import messenger_id_for
 from directory.invitations import create_invitation, format_short_code
 from directory.models import Channel, Chat, ChatKind, Person, Role, RoleAssignment

@@ -64,9 +64,9 @@ async def scene_first_contact(ctx: DemoContext) -> list[str]:
 
 async def scene_directory(ctx: DemoContext) -> list[str]:
     """A realistic province from real place names; invitations used; a block group bound."""
-    from bot.demo_world import populate_world
-    from directory.demo_province import build_demo_province
-    from directory.demo_scene import play_directory_scene
+    from demo.directory_scene import play_directory_scene
+    from demo.province import build_demo_province
+    from demo.world import populate_world
 
     async with ctx.loa.db.transaction() as session:
         province = await build_demo_province(session)
@@ -88,14 +88,14 @@ async def scene_directory(ctx: DemoContext) -> list[str]:
 
 async def scene_broadcast(ctx: DemoContext) -> list[str]:
     """The seed directive goes down to every block group and asks for «Đã nhận»."""
-    from broadcasts.demo_scene import play_broadcast_scene
+    from demo.broadcast_scene import play_broadcast_scene
 
     return await play_broadcast_scene(sandbox=ctx.sandbox, db=ctx.loa.db, province=ctx.facts["province"])
 
 
 async def scene_reports(ctx: DemoContext) -> list[str]:
     """A monthly report round: chairs answer three ways, reminders, escalation, roll-up, XLSX and chart."""
-    from reports.demo_scene import play_report_scene
+    from demo.report_scene import play_report_scene
 
     return await play_report_scene(
         sandbox=ctx.sandbox,
@@ -108,7 +108,7 @@ async def scene_reports(ctx: DemoContext) -> list[str]:
 
 async def scene_zalo(ctx: DemoContext) -> list[str]:
     """Most chairs and groups of one union on Zalo: registering by code, linking, a directive, a reply."""
-    from bot.demo_zalo import play_zalo_scene
+    from demo.zalo_scene import play_zalo_scene
 
     return await play_zalo_scene(
         sandbox=ctx.sandbox, zalo=ctx.zalo, db=ctx.loa.db, province=ctx.facts["province"]
@@ -117,7 +117,7 @@ async def scene_zalo(ctx: DemoContext) -> list[str]:
 
 async def scene_archive(ctx: DemoContext) -> list[str]:
     """Members search the archive without diacritics; a petition travels up and is answered."""
-    from archive.demo_scene import play_archive_scene
+    from demo.archive_scene import play_archive_scene
 
     return await play_archive_scene(sandbox=ctx.sandbox, loa=ctx.loa, province=ctx.facts["province"])
 
