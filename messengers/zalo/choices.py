@@ -1,15 +1,14 @@
 """The numbered choices last shown in each Zalo chat, so that a reply «1» can become a button press.
 
 In Redis when configured (shared by every bot process), otherwise in the database so that a
-restart does not forget them. Inside an update the database write joins the update's
-transaction (a second writer would wait on SQLite's lock held by that same update). Outside an
-update (a job sending requests inside its own transaction) it is written by a background task,
-which waits for that transaction instead of deadlocking with it.
+restart does not forget them. Messages leave outside any transaction (replies after the update's
+commit, the outbox engine between its own), so the choices are written at once, before the person
+can read the message and type «1». Should a send ever happen inside an update, the write joins the
+update's transaction (a second writer would wait on SQLite's lock held by that same update).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +36,6 @@ class ChoiceStore:
     def __init__(self, db: Database, redis: Redis | None) -> None:
         self._db = db
         self._redis = redis
-        self._pending: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def _key(chat_id: int) -> str:
@@ -63,17 +61,10 @@ class ChoiceStore:
                 value = json.dumps({"m": shown.message_id, "t": shown.text, "c": shown.choices})
                 await self._redis.set(self._key(chat_id), value, ex=TTL_SECONDS)
             return
-        if update_session.get() is None:
-            task = asyncio.create_task(self._write(chat_id, shown))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
-            return
         await self._write(chat_id, shown)
 
     async def drain(self) -> None:
-        """Wait for background writes (at shutdown)."""
-        if self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+        """Nothing is left pending: writes happen before `save` returns (kept for callers' shutdown)."""
 
     async def _write(self, chat_id: int, shown: Shown | None) -> None:
         async with self._session() as session:

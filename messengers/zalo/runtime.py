@@ -12,47 +12,20 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from typing import Any, cast
+from typing import Any
 
-from aiogram import Bot
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.fsm.storage.base import StorageKey
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import Response, TelegramType
-from aiogram.types import Update
-
-from bot import replies, retry
 from bot.app import Loa
 from bot.fsm_storage import update_session
-from directory.identities import is_zalo, native_address
+from directory.identities import native_address
 from messengers.zalo.api import ZaloApi, ZaloError
 from messengers.zalo.choices import ChoiceStore
 from messengers.zalo.inbound import Inbound
-from messengers.zalo.session import ZaloSession
+from messengers.zalo.session import ZaloRouting, ZaloSession, fsm_key, update_of, zalo_bot
 from messengers.zalo.transport import AddressBook, ZaloTransport
 
 log = logging.getLogger(__name__)
 JSON = dict[str, Any]
 POLL_TIMEOUT = 10
-
-
-class ZaloRouting(BaseRequestMiddleware):
-    """On the Telegram bot's session: a call aimed at a Zalo chat goes to the Zalo bot instead."""
-
-    def __init__(self, zalo_bot: Bot) -> None:
-        self.zalo_bot = zalo_bot
-
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        chat_id = getattr(method, "chat_id", None)
-        if isinstance(chat_id, int) and is_zalo(chat_id) and bot is not self.zalo_bot:
-            # the middleware chain passes results, not Response envelopes (aiogram BaseSession.__call__)
-            return cast(Response[TelegramType], await self.zalo_bot.session(self.zalo_bot, method))
-        return await make_request(bot, method)
 
 
 def zalo_transport(loa: Loa) -> ZaloTransport:
@@ -82,9 +55,7 @@ class ZaloRuntime:
         self.session = ZaloSession(
             api=self.api, choices=self.choices, address_of=self.address_of, in_form=self._private_in_form
         )
-        self.bot = Bot(token=settings.zalo_token.get_secret_value(), session=self.session)
-        replies.install(self.bot)  # like Telegram's: replies leave after the update's commit
-        retry.install(self.bot)
+        self.bot = zalo_bot(settings.zalo_token.get_secret_value(), self.session)
         self.inbound = Inbound(db=loa.db, choices=self.choices, in_form=self.in_form)
         self.webhook_secret = (
             settings.zalo_webhook_secret.get_secret_value()
@@ -116,8 +87,7 @@ class ZaloRuntime:
         return address
 
     async def in_form(self, chat_id: int, user_id: int) -> bool:
-        key = StorageKey(bot_id=self.bot.id, chat_id=chat_id, user_id=user_id)
-        return await self.loa.dispatcher.storage.get_state(key) is not None
+        return await self.loa.dispatcher.storage.get_state(fsm_key(self.bot, chat_id, user_id)) is not None
 
     async def _private_in_form(self, chat_id: int) -> bool:
         return await self.in_form(chat_id, chat_id)
@@ -132,8 +102,7 @@ class ZaloRuntime:
         translated = await self.inbound.translate(update)
         if translated is None:
             return
-        event = Update.model_validate(translated, context={"bot": self.bot})
-        await self.loa.dispatcher.feed_update(self.bot, event)
+        await self.loa.dispatcher.feed_update(self.bot, update_of(translated, self.bot))
 
     def _sender(self, update: JSON) -> int:
         message = update.get("message") or {}

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -24,6 +25,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import (
     AnswerCallbackQuery,
     DeleteMessage,
@@ -37,14 +39,17 @@ from aiogram.methods import (
     SendPhoto,
     TelegramMethod,
 )
-from aiogram.methods.base import TelegramType
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
+    Update,
     User,
 )
 
+from bot import replies, retry
+from directory.identities import is_zalo
 from messengers.zalo.api import ZaloApi, ZaloError
 from messengers.zalo.choices import ChoiceStore, Shown
 from messengers.zalo.render import Choice, choices_block, html_to_text, with_choices
@@ -237,3 +242,40 @@ class ZaloSession(BaseSession):
         if exc.code >= 500:
             return TelegramServerError(method, text)
         return TelegramBadRequest(method, text)
+
+
+# --- the rest of Loa's dealings with aiogram on Zalo's behalf (this module is Zalo's one aiogram adapter)
+
+
+def zalo_bot(token: str, session: ZaloSession) -> Bot:
+    """The Zalo side's aiogram Bot. Like Telegram's: replies leave after the update's commit, 429s wait."""
+    bot = Bot(token=token, session=session)
+    replies.install(bot)
+    return retry.install(bot)
+
+
+def update_of(data: dict[str, Any], bot: Bot) -> Update:
+    return Update.model_validate(data, context={"bot": bot})
+
+
+def fsm_key(bot: Bot, chat_id: int, user_id: int) -> StorageKey:
+    return StorageKey(bot_id=bot.id, chat_id=chat_id, user_id=user_id)
+
+
+class ZaloRouting(BaseRequestMiddleware):
+    """On the Telegram bot's session: a call aimed at a Zalo chat goes to the Zalo bot instead."""
+
+    def __init__(self, zalo_bot: Bot) -> None:
+        self.zalo_bot = zalo_bot
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(chat_id, int) and is_zalo(chat_id) and bot is not self.zalo_bot:
+            # the middleware chain passes results, not Response envelopes (aiogram BaseSession.__call__)
+            return cast(Response[TelegramType], await self.zalo_bot.session(self.zalo_bot, method))
+        return await make_request(bot, method)
