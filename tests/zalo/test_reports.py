@@ -116,7 +116,7 @@ async def test_two_open_rounds_loa_asks_which(zalo_factory: Any) -> None:
         await zc.wait_for_messages(chat, count=2)
         await zc.send_user_message(chat, "100 10 50")
         question = await last(zc, chat, 3)
-        assert "cho kỳ nào" in question and "1. " in question and "2. " in question
+        assert "dành cho kỳ báo cáo nào" in question and "1. " in question and "2. " in question
         assert await stored(loa.db, t.g["G2"].id) == []
         await zc.send_user_message(chat, "2")
         assert "Đã nhận báo cáo" in await last(zc, chat, 4)
