@@ -65,10 +65,8 @@ async def me(message: Message, session: AsyncSession) -> None:
     lines = [f"👤 <b>{escape(person.full_name)}</b>", "Đơn vị và vai trò:"]
     lines += [role_line(a, u) for a, u in roles]
     channels = await linked_channels(session, person_id=person.id)
-    lines.append(f"
-Đang dùng Loa trên: {', '.join(channels)}. 🔗 Liên kết Zalo/Telegram: gõ /ketnoi")
-    await message.answer("
-".join(lines), reply_markup=main_menu({str(a.role) for a, _ in roles}))
+    lines.append(f"\nĐang dùng Loa trên: {', '.join(channels)}. 🔗 Liên kết Zalo/Telegram: gõ /ketnoi")
+    await message.answer("\n".join(lines), reply_markup=main_menu({str(a.role) for a, _ in roles}))
 
 
 async def connect(message: Message, command: CommandObject, session: AsyncSession) -> None:
