@@ -13,12 +13,12 @@ from api.guards import EdgeGuard
 from api.headers import SecurityHeaders
 from api.health import router as health_router
 from api.v1 import build_v1_router
-from api.webhook import build_webhook_router
+from api.webhook import build_webhook_router, build_zalo_webhook_router
 from bot.app import Loa
 from config.settings import Environment
 
 
-def create_app(loa: Loa, *, webhook: bool | None = None) -> FastAPI:
+def create_app(loa: Loa, *, webhook: bool | None = None, zalo: Any = None) -> FastAPI:
     settings = loa.settings
     production = settings.environment is Environment.production
     # In production the interactive docs are off and the schema needs an admin (api/docs.py).
@@ -39,6 +39,9 @@ def create_app(loa: Loa, *, webhook: bool | None = None) -> FastAPI:
         app.include_router(build_private_docs_router())
     if webhook if webhook is not None else settings.webhook_enabled:
         app.include_router(build_webhook_router(settings.webhook_path))
+        if zalo is not None:
+            app.state.zalo = zalo
+            app.include_router(build_zalo_webhook_router(settings.zalo_webhook_path))
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next: RequestResponseEndpoint) -> Response:

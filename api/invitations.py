@@ -79,7 +79,12 @@ def build_router() -> APIRouter:
             ttl=timedelta(days=body.days),
         )
         link = invitations.invite_link(await _bot_username(loa), made.token)
-        return {**invitation_out(made.invitation, unit), "token": made.token, "link": link}
+        return {
+            **invitation_out(made.invitation, unit),
+            "token": made.token,
+            "link": link,
+            "zalo_code": invitations.format_short_code(made.short_code),
+        }
 
     @router.post("/bulk", response_model=None)
     async def bulk(
@@ -106,6 +111,7 @@ def build_router() -> APIRouter:
                 body.role,
                 invitations.invite_link(username, m.token),
                 m.invitation.expires_at,
+                m.short_code,
             )
             for m in made
         ]
@@ -124,7 +130,12 @@ def build_router() -> APIRouter:
         return {
             "count": len(made),
             "invitations": [
-                {**invitation_out(m.invitation, m.unit), "token": m.token, "link": r.link}
+                {
+                    **invitation_out(m.invitation, m.unit),
+                    "token": m.token,
+                    "link": r.link,
+                    "zalo_code": invitations.format_short_code(m.short_code),
+                }
                 for m, r in zip(made, rows, strict=True)
             ],
         }

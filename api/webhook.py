@@ -13,6 +13,7 @@ from bot.app import Loa
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+ZALO_SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
 def build_webhook_router(path: str) -> APIRouter:
@@ -33,6 +34,36 @@ def build_webhook_router(path: str) -> APIRouter:
             return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
         if not await loa.feed_webhook(payload):  # parsed first: a malformed update is refused, nothing runs
             return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
+        return JSONResponse({"ok": True})
+
+    return router
+
+
+def build_zalo_webhook_router(path: str) -> APIRouter:
+    """Zalo pushes each update as the bare update object (some clients see it wrapped in
+    `{"ok": true, "result": ...}`; both are accepted). The secret is checked before anything runs."""
+    router = APIRouter(tags=["zalo"], include_in_schema=False)
+
+    @router.post(path)
+    async def zalo_webhook(request: Request) -> JSONResponse:
+        zalo = request.app.state.zalo
+        given = request.headers.get(ZALO_SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), zalo.webhook_secret.encode()):
+            zalo.loa.metrics.webhook_rejected.inc()
+            return JSONResponse(error_body("bad_secret", "Forbidden"), status_code=403)
+        try:
+            payload = await request.json()
+        except ValueError:
+            return JSONResponse(error_body("bad_json", "Invalid JSON"), status_code=400)
+        if (
+            isinstance(payload, dict)
+            and payload.get("ok") is True
+            and isinstance(payload.get("result"), dict)
+        ):
+            payload = payload["result"]
+        if not isinstance(payload, dict) or "event_name" not in payload:
+            return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
+        await zalo.feed(payload)
         return JSONResponse({"ok": True})
 
     return router

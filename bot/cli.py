@@ -127,6 +127,14 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
+    if args.zalo:
+        from sandbox.zalo.server import serve_forever as serve_zalo
+        from sandbox.zalo.state import ZaloLimits
+
+        port = args.port if args.port != 8081 else 8082
+        print(f"Zalo sandbox on http://{args.host}:{port} (Bot API and /sandbox control API)")
+        asyncio.run(serve_zalo(args.host, port, ZaloLimits(enabled=not args.no_limits)))
+        return 0
     from sandbox.limits import LimitsConfig
     from sandbox.server import serve_forever
 
@@ -230,9 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore_p.add_argument("file", help="tệp sao lưu")
     restore_p.set_defaults(func=_cmd_restore)
 
-    sb = sub.add_parser("sandbox", help="chạy hộp cát Telegram Bot API cục bộ")
+    sb = sub.add_parser("sandbox", help="chạy hộp cát Bot API cục bộ (Telegram, hoặc Zalo với --zalo)")
     sb.add_argument("--host", default="127.0.0.1")
-    sb.add_argument("--port", type=int, default=8081)
+    sb.add_argument("--port", type=int, default=8081, help="mặc định 8081 (Telegram), 8082 với --zalo")
+    sb.add_argument("--zalo", action="store_true", help="hộp cát Zalo Bot Platform thay cho Telegram")
     sb.add_argument("--no-limits", action="store_true", help="tắt giới hạn tốc độ")
     sb.add_argument(
         "--dev-webhooks",

@@ -101,9 +101,15 @@ async def serve(
     tasks: list[asyncio.Task[object]] = []
     server: uvicorn.Server | None = None
     scheduler = None
+    zalo = None
+    if settings.zalo_token is not None:
+        from messengers.zalo.runtime import ZaloRuntime
+
+        zalo = ZaloRuntime(loa)
+        zalo.install_outbound()  # every role may send to a Zalo chat
 
     if Role.api in roles or (Role.bot in roles and settings.webhook_enabled):
-        app = create_app(loa, webhook=settings.webhook_enabled and Role.bot in roles)
+        app = create_app(loa, webhook=settings.webhook_enabled and Role.bot in roles, zalo=zalo)
         server = _QuietServer(_uvicorn_config(app, settings.api_host, settings.api_port, settings))
         tasks.append(asyncio.create_task(server.serve(sockets=sockets), name="api"))
     elif settings.metrics_port and (ops_socket := _ops_socket(settings.metrics_host, settings.metrics_port)):
@@ -123,6 +129,11 @@ async def serve(
             )
         else:
             tasks.append(asyncio.create_task(loa.start_polling(), name="polling"))
+        if zalo is not None:
+            if settings.webhook_enabled:
+                await zalo.start_webhook()
+            else:
+                tasks.append(asyncio.create_task(zalo.poll(), name="zalo-polling"))
     if Role.scheduler in roles:
         scheduler = build_scheduler(loa)
         scheduler.start()
@@ -141,12 +152,16 @@ async def serve(
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         await loa.stop_polling()
+        if zalo is not None:
+            await zalo.stop()
         if server is not None:
             server.should_exit = True
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=10)
         stopper.cancel()
+        if zalo is not None:
+            await zalo.close()
 
 
 async def run(settings: Settings, roles: Iterable[Role]) -> None:

@@ -29,14 +29,23 @@ log = logging.getLogger(__name__)
 
 
 def transports_for(loa: Loa) -> dict[str, Transport]:
-    return {"telegram": TelegramTransport(loa.bot)}
+    transports: dict[str, Transport] = {"telegram": TelegramTransport(loa.bot)}
+    if loa.settings.zalo_token is not None:
+        from messengers.zalo.runtime import zalo_transport
+
+        transports["zalo"] = zalo_transport(loa)
+    return transports
 
 
 def pacers_for(loa: Loa, config: BroadcastConfig) -> dict[str, Pacer]:
-    """The global send rate, shared by every process through Redis when it is configured."""
+    """The global send rate per messenger, shared by every process through Redis when it is configured."""
+    zalo_rate = loa.settings.zalo_rate_per_sec
     if loa.redis is not None:
-        return {"telegram": RedisPacer(loa.redis, "loa:broadcasts:rate", config.global_rate)}
-    return {"telegram": LocalPacer(config.global_rate)}
+        return {
+            "telegram": RedisPacer(loa.redis, "loa:broadcasts:rate", config.global_rate),
+            "zalo": RedisPacer(loa.redis, "loa:zalo:rate", zalo_rate),
+        }
+    return {"telegram": LocalPacer(config.global_rate), "zalo": LocalPacer(zalo_rate)}
 
 
 def on_sent_hooks() -> dict[str, OnSent]:
@@ -82,7 +91,13 @@ async def run_worker(loa: Loa, stop: asyncio.Event) -> None:
     config = BroadcastConfig.from_settings(loa.settings)
     engine = build_engine(loa, config)
     reporter = ProgressReporter(db=loa.db, config=config)
-    await asyncio.gather(engine.run(stop), reporter.run(stop), watch_outbox(loa, stop))
+    try:
+        await asyncio.gather(engine.run(stop), reporter.run(stop), watch_outbox(loa, stop))
+    finally:
+        for transport in engine.transports.values():
+            close = getattr(transport, "close", None)  # transports with their own HTTP client (Zalo)
+            if close is not None:
+                await close()
 
 
 async def watch_outbox(loa: Loa, stop: asyncio.Event, every: float = 5.0) -> None:

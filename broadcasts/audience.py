@@ -131,6 +131,7 @@ def _recipients(
                 OrgUnit.id.label("unit_id"),
                 OrgUnit.path.label("path"),
                 cast(null(), BigInteger).label("tg_user"),
+                Chat.channel.label("channel"),
             )
             .join(OrgUnit, OrgUnit.id == Chat.unit_id)
             .where(*conds)
@@ -147,7 +148,8 @@ def _recipients(
                 Chat.kind.label("kind"),
                 OrgUnit.id.label("unit_id"),
                 OrgUnit.path.label("path"),
-                Person.telegram_user_id.label("tg_user"),
+                Chat.telegram_chat_id.label("tg_user"),  # a private chat's id is its user's, on any messenger
+                Chat.channel.label("channel"),
             )
             .join(Person, Person.id == Chat.person_id)
             .join(RoleAssignment, RoleAssignment.person_id == Person.id)
@@ -165,6 +167,7 @@ def _recipients(
         func.min(u.c.unit_id).label("unit_id"),
         func.min(u.c.path).label("path"),
         func.min(u.c.tg_user).label("tg_user"),
+        func.min(u.c.channel).label("channel"),
     ).group_by(u.c.chat_id)
 
 
@@ -220,7 +223,7 @@ async def materialise(session: AsyncSession, *, broadcast_id: int, spec: Audienc
         literal(Outcome.pending.value),
         literal(0),
         literal(Kind.broadcast.value),
-        literal("telegram"),  # the chat's messenger
+        q.c.channel,  # the chat's messenger
         literal(now, OutboxMessage.created_at.type),
         literal(now, OutboxMessage.updated_at.type),
     ).order_by(q.c.chat_id)

@@ -18,6 +18,7 @@ from directory.models import Chat, OrgUnit
 from directory.tree import is_within
 from outbox.models import OutboxMessage, Outcome
 
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo"}
 OUTCOME_LABELS = {
     Outcome.sent: "đã gửi",
     Outcome.failed: "lỗi",
@@ -56,6 +57,7 @@ class Stats:
     by_unit: list[UnitStats]
     ack_chats: int
     ack_presses: int
+    by_channel: dict[str, dict[str, int]] = field(default_factory=dict)  # messenger → outcome → count
 
     @property
     def done_count(self) -> int:
@@ -70,7 +72,15 @@ class Stats:
             "by_outcome": self.by_outcome,
             "by_unit": [u.as_dict() for u in self.by_unit],
             "acks": {"chats": self.ack_chats, "presses": self.ack_presses},
+            "by_channel": self.by_channel,
         }
+
+    def channel_line(self) -> str:
+        """`Telegram 3/3 · Zalo 2/4` (sent of total per messenger), for officers to see each one's reach."""
+        return " · ".join(
+            f"{CHANNEL_LABELS.get(ch, ch)} {c.get('sent', 0)}/{sum(c.values())}"
+            for ch, c in sorted(self.by_channel.items())
+        )
 
 
 async def by_outcome(session: AsyncSession, *, broadcast_id: int) -> dict[str, int]:
@@ -82,6 +92,18 @@ async def by_outcome(session: AsyncSession, *, broadcast_id: int) -> dict[str, i
     return {status: int(n) for status, n in rows.tuples()}
 
 
+async def by_channel(session: AsyncSession, *, broadcast_id: int) -> dict[str, dict[str, int]]:
+    rows = await session.execute(
+        select(OutboxMessage.channel, OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.channel, OutboxMessage.status)
+    )
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    for channel, status, n in rows.tuples():
+        found[channel][status] = int(n)
+    return dict(found)
+
+
 async def stats(session: AsyncSession, *, broadcast_id: int, with_units: bool = True) -> Stats:
     b = await service.get(session, broadcast_id)
     outcomes = await by_outcome(session, broadcast_id=b.id)
@@ -90,8 +112,17 @@ async def stats(session: AsyncSession, *, broadcast_id: int, with_units: bool = 
         select(func.count(distinct(Acknowledgment.chat_id))).where(Acknowledgment.broadcast_id == b.id)
     )
     units = await _by_unit(session, b) if with_units else []
+    channels = await by_channel(session, broadcast_id=b.id)
     return Stats(
-        b.id, b.status, b.total, b.skipped_inactive, outcomes, units, int(ack_chats or 0), int(presses)
+        b.id,
+        b.status,
+        b.total,
+        b.skipped_inactive,
+        outcomes,
+        units,
+        int(ack_chats or 0),
+        int(presses),
+        by_channel=channels,
     )
 
 
@@ -149,7 +180,8 @@ def progress_text(title: str, st: Stats) -> str:
     pct = 100 * done // st.total if st.total else 100
     sent = st.by_outcome.get("sent", 0)
     failed = st.by_outcome.get("failed", 0) + st.by_outcome.get("blocked", 0)
-    return f"📤 Đang gửi «{html.escape(title)}»\nĐã gửi: <b>{sent}/{st.total}</b> ({pct}%)\nLỗi: {failed}"
+    text = f"📤 Đang gửi «{html.escape(title)}»\nĐã gửi: <b>{sent}/{st.total}</b> ({pct}%)\nLỗi: {failed}"
+    return text + (f"\nTheo kênh: {st.channel_line()}" if st.by_channel else "")
 
 
 def summary_text(title: str, st: Stats) -> str:
@@ -164,6 +196,8 @@ def summary_text(title: str, st: Stats) -> str:
     )
     for status, n in sorted(st.by_outcome.items(), key=lambda kv: -kv[1]):
         lines.append(f"• {OUTCOME_LABELS.get(Outcome(status), status)}: {n}")
+    if st.by_channel:
+        lines.append(f"Theo kênh (đã gửi/tổng): {st.channel_line()}")
     if st.ack_chats or st.ack_presses:
         lines.append(f"Đã nhận: {st.ack_chats} nơi")
     if st.by_unit:

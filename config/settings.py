@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # A syntactically valid token that only the local sandbox accepts.
 SANDBOX_TOKEN = "1000000001:sandbox-token-not-for-telegram"  # noqa: S105 (not a secret)
 TELEGRAM_API_BASE = "https://api.telegram.org"
+ZALO_API_BASE = "https://bot-api.zaloplatforms.com"
 
 
 class Environment(StrEnum):
@@ -54,6 +55,14 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, description="Public base URL; the path is added by Loa")
     webhook_secret: SecretStr | None = None
     webhook_path: str = "/telegram/webhook"
+
+    # Zalo Bot Platform (a second messenger; on when a token is set). Webhook mode follows LOA_WEBHOOK_URL.
+    zalo_token: SecretStr | None = None
+    zalo_api_base: str = ZALO_API_BASE
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_webhook_path: str = "/zalo/webhook"
+    # Zalo publishes no rate limit: a conservative default, below the sandbox's 10 messages/s.
+    zalo_rate_per_sec: float = Field(default=8.0, gt=0)
 
     api_host: str = "127.0.0.1"
     api_port: int = 8080
@@ -129,6 +138,8 @@ class Settings(BaseSettings):
             raise ValueError(f"LOA_TIMEZONE: unknown time zone {self.timezone!r}") from exc
         if not self.webhook_path.startswith("/"):
             raise ValueError("LOA_WEBHOOK_PATH must start with '/'")
+        if not self.zalo_webhook_path.startswith("/") or self.zalo_webhook_path == self.webhook_path:
+            raise ValueError("LOA_ZALO_WEBHOOK_PATH must start with '/' and differ from LOA_WEBHOOK_PATH")
         if self.environment is Environment.production:
             self._refuse_unsafe()
         return self
@@ -145,6 +156,12 @@ class Settings(BaseSettings):
                 problems.append("a webhook needs LOA_WEBHOOK_SECRET of at least 16 characters")
             if not self.webhook_url.startswith("https://"):
                 problems.append("LOA_WEBHOOK_URL must be https://")
+            if self.zalo_token and (
+                not self.zalo_webhook_secret or len(self.zalo_webhook_secret.get_secret_value()) < 16
+            ):
+                problems.append("a Zalo webhook needs LOA_ZALO_WEBHOOK_SECRET of at least 16 characters")
+        if self.zalo_token and ("127." in self.zalo_api_base or "localhost" in self.zalo_api_base):
+            problems.append("LOA_ZALO_API_BASE points at a local sandbox")
         if (
             self.jwt_secret.get_secret_value().startswith("dev-only")
             or len(self.jwt_secret.get_secret_value()) < 32

@@ -13,13 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from bot.app import Loa
 from bot.runner import ALL_ROLES, serve
 from common.text import first_line
 from config.settings import Environment, Settings
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
+from sandbox.zalo.client import ZaloSandboxClient
+from sandbox.zalo.server import ZaloSandboxServer
+from sandbox.zalo.state import ZaloLimits
 from storage.migrate import upgrade
+
+DEMO_ZALO_TOKEN = SecretStr("8800001:demo-zalo-sandbox")
 
 
 @dataclass
@@ -29,6 +36,7 @@ class DemoContext:
     workdir: Path
     api_base: str
     facts: dict[str, Any] = field(default_factory=dict)
+    zalo: Any = None  # the Zalo sandbox's client
 
 
 Scene = Callable[[DemoContext], Awaitable[list[str]]]
@@ -98,6 +106,15 @@ async def scene_reports(ctx: DemoContext) -> list[str]:
     )
 
 
+async def scene_zalo(ctx: DemoContext) -> list[str]:
+    """Most chairs and groups of one union on Zalo: registering by code, linking, a directive, a reply."""
+    from demo.zalo_scene import play_zalo_scene
+
+    return await play_zalo_scene(
+        sandbox=ctx.sandbox, zalo=ctx.zalo, db=ctx.loa.db, province=ctx.facts["province"]
+    )
+
+
 async def scene_archive(ctx: DemoContext) -> list[str]:
     """Members search the archive without diacritics; a petition travels up and is answered."""
     from demo.archive_scene import play_archive_scene
@@ -111,6 +128,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("Phát văn bản chỉ đạo xuống cơ sở", scene_broadcast),
     ("Kỳ báo cáo: yêu cầu, trả lời, nhắc, tổng hợp", scene_reports),
     ("Kho văn bản và kiến nghị của đoàn viên", scene_archive),
+    ("Zalo: phần lớn CĐCS và nhóm khối dùng Zalo, cùng một Loa", scene_zalo),
 ]
 
 
@@ -135,8 +153,10 @@ async def run_demo(*, serve_forever: bool = False, workdir: str = "demo-output")
     api_sock = _free_socket()
     api_base = "http://{}:{}".format(*api_sock.getsockname()[:2])
 
-    async with SandboxServer() as sandbox:
+    async with SandboxServer() as sandbox, ZaloSandboxServer(limits=ZaloLimits(enabled=False)) as zalo_sb:
         settings = Settings(
+            zalo_token=DEMO_ZALO_TOKEN,
+            zalo_api_base=zalo_sb.base_url,
             _env_file=None,
             environment=Environment.development,
             database_url=f"sqlite+aiosqlite:///{root / 'loa-demo.db'}",
@@ -148,8 +168,13 @@ async def run_demo(*, serve_forever: bool = False, workdir: str = "demo-output")
         stop = asyncio.Event()
         runner = asyncio.create_task(serve(loa, ALL_ROLES, stop, sockets=[api_sock]))
         client = SandboxClient(sandbox.base_url)
-        ctx = DemoContext(loa=loa, sandbox=client, workdir=root, api_base=api_base)
-        print("Loa demo — Telegram sandbox, bot và API chạy trong một tiến trình, cơ sở dữ liệu SQLite.\n")
+        ctx = DemoContext(
+            loa=loa, sandbox=client, workdir=root, api_base=api_base, zalo=ZaloSandboxClient(zalo_sb.base_url)
+        )
+        print(
+            "Loa demo — sandbox Telegram và Zalo, bot và API chạy trong một tiến trình, "
+            "cơ sở dữ liệu SQLite.\n"
+        )
         try:
             for title, scene in SCENES:
                 print(f"■ {title}")
@@ -157,9 +182,11 @@ async def run_demo(*, serve_forever: bool = False, workdir: str = "demo-output")
                     print(f"  • {line}")
                 print()
             stats = await client.get_stats()
+            zalo_stats = await ctx.zalo.get_stats()
             print(
-                f"Tổng kết: {stats.get('messages_delivered', 0)} tin Loa đã gửi qua sandbox, "
-                f"{sum(stats.get('calls', {}).values())} lệnh Bot API; "
+                f"Tổng kết: {stats.get('messages_delivered', 0)} tin Loa đã gửi qua Telegram và "
+                f"{zalo_stats.get('sent_ok', 0)} tin qua Zalo, "
+                f"{sum(stats.get('calls', {}).values()) + zalo_stats.get('calls', 0)} lệnh Bot API; "
                 f"dữ liệu tại {root}; {time.perf_counter() - started:.1f} giây."
             )
             if serve_forever:
@@ -167,6 +194,7 @@ async def run_demo(*, serve_forever: bool = False, workdir: str = "demo-output")
                 print(f"  API quản trị: {api_base}/docs   (OpenAPI: {api_base}/openapi.json)")
                 print(f"  Sức khoẻ: {api_base}/healthz, {api_base}/readyz, số liệu: {api_base}/metrics")
                 print(f"  Sandbox Telegram: {sandbox.base_url}/sandbox/stats")
+                print(f"  Sandbox Zalo: {zalo_sb.base_url}/sandbox/stats")
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.Event().wait()
         finally:
@@ -174,5 +202,6 @@ async def run_demo(*, serve_forever: bool = False, workdir: str = "demo-output")
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(runner, timeout=15)
             await client.close()
+            await ctx.zalo.close()
             await loa.close()
     return 0

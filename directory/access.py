@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import DomainError
+from directory.identities import person_by_messenger_id
 from directory.models import OrgUnit, Person, Role, RoleAssignment
 from directory.tree import is_within
 
@@ -102,9 +103,7 @@ async def scope_for_person(session: AsyncSession, *, person: Person) -> Scope:
 
 
 async def scope_for_telegram_user(session: AsyncSession, *, telegram_user_id: int) -> Scope | None:
-    person = await session.scalar(
-        select(Person).where(Person.telegram_user_id == telegram_user_id, Person.is_active.is_(True))
-    )
+    person = await person_by_messenger_id(session, user_id=telegram_user_id)
     if person is None:
         return None
     return await scope_for_person(session, person=person)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from directory.identities import person_by_messenger_id
 from directory.models import Chat, ChatKind, OrgUnit, Person, RoleAssignment, UnitKind
 from directory.tree import in_subtrees, under
 
@@ -28,9 +29,8 @@ class ChildPage:
 
 
 async def person_by_telegram(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
-    return await session.scalar(
-        select(Person).where(Person.telegram_user_id == telegram_user_id, Person.is_active.is_(True))
-    )
+    """The person behind an update's user id, on Telegram or Zalo (the name predates Zalo)."""
+    return await person_by_messenger_id(session, user_id=telegram_user_id)
 
 
 async def roles_with_units(session: AsyncSession, *, person_id: int) -> list[tuple[RoleAssignment, OrgUnit]]:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory import audit
+from directory.identities import channel_of, is_zalo, native_address
 from directory.models import Chat, ChatKind, OrgUnit, Person, RoleAssignment
 from directory.tree import in_subtrees
 from storage.base import utcnow
@@ -43,10 +44,16 @@ async def ensure_chat(session: AsyncSession, *, telegram_chat_id: int, kind: str
         return chat
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
+    channel = channel_of(telegram_chat_id)
+    address = (
+        await native_address(session, messenger_id=telegram_chat_id) if is_zalo(telegram_chat_id) else None
+    )
     await session.execute(
         insert(Chat)
         .values(
             telegram_chat_id=telegram_chat_id,
+            channel=channel.value,
+            address=address,
             kind=kind,
             title=title,
             is_active=True,

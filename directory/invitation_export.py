@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from common.cells import strip_illegal
 from common.vietnamese import fold, format_date
+from directory.invitations import format_short_code
 from directory.models import ROLE_LABELS, Role
 
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
@@ -28,6 +29,7 @@ class InvitationRow:
     role: Role
     link: str
     expires_at: datetime
+    short_code: str = ""  # typed on Zalo, which has no deep links ("DK <mã>")
 
 
 def safe_cell(value: str) -> str:
@@ -41,7 +43,7 @@ def invitations_xlsx(rows: Sequence[InvitationRow]) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "Duong dan moi"
-    ws.append(["Mã đơn vị", "Tên đơn vị", "Vai trò", "Đường dẫn mời", "Hết hạn"])
+    ws.append(["Mã đơn vị", "Tên đơn vị", "Vai trò", "Đường dẫn mời", "Hết hạn", "Mã đăng ký Zalo"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
@@ -52,9 +54,10 @@ def invitations_xlsx(rows: Sequence[InvitationRow]) -> bytes:
                 ROLE_LABELS[r.role],
                 r.link,
                 format_date(r.expires_at),
+                f"DK {format_short_code(r.short_code)}" if r.short_code else "",
             ]
         )
-    for col, width in zip("ABCDE", (18, 48, 28, 70, 12), strict=True):
+    for col, width in zip("ABCDEF", (18, 48, 28, 70, 12, 20), strict=True):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()
     wb.save(buf)
@@ -76,7 +79,7 @@ def qr_card_png(row: InvitationRow) -> bytes:
     qr.add_data(row.link)
     qr.make(fit=True)
     code = qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-    label_h = 90
+    label_h = 120 if row.short_code else 90
     card = Image.new("RGB", (max(code.width, 480), code.height + label_h), "white")
     card.paste(code, ((card.width - code.width) // 2, 0))
     draw = ImageDraw.Draw(card)
@@ -85,6 +88,9 @@ def qr_card_png(row: InvitationRow) -> bytes:
     draw.text((card.width // 2, code.height + 8), name, fill="black", font=big, anchor="mt")
     info = f"{row.unit_code} · {ROLE_LABELS[row.role]} · hết hạn {format_date(row.expires_at)}"
     draw.text((card.width // 2, code.height + 44), info, fill="black", font=small, anchor="mt")
+    if row.short_code:
+        zalo = f"Zalo: nhắn «DK {format_short_code(row.short_code)}» cho Loa"
+        draw.text((card.width // 2, code.height + 72), zalo, fill="black", font=small, anchor="mt")
     buf = io.BytesIO()
     card.save(buf, format="PNG", optimize=True)
     return buf.getvalue()

@@ -20,6 +20,7 @@ from directory import audit, grants
 from directory.access import Scope
 from directory.chats import register_private_chat
 from directory.errors import DirectoryError
+from directory.identities import identity_column, set_identity
 from directory.models import (
     Department,
     Invitation,
@@ -36,6 +37,10 @@ from storage.base import utcnow
 TOKEN_BYTES = 24
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_TTL = timedelta(days=30)
+# Zalo has no deep-link payload: the sheet and QR also carry a short code people type to the Zalo bot.
+# No 0/O, 1/I/L: nothing to confuse when reading it off paper.
+SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SHORT_CODE_LENGTH = 10
 
 
 class InvitationError(DirectoryError):
@@ -50,6 +55,7 @@ class NewInvitation:
     invitation: Invitation
     unit: OrgUnit
     token: str  # shown once, never stored
+    short_code: str = ""  # the same invitation typed on Zalo; shown once, stored hashed
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,34 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_short_code() -> str:
+    """Random, with at least one digit and one letter, so a typed code never reads as a word or figures."""
+    while True:
+        code = "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+        if looks_like_short_code(code):
+            return code
+
+
+def normalize_short_code(text: str) -> str:
+    """`abcde-23456`, `ABCDE 23456` → `ABCDE23456`."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def format_short_code(code: str) -> str:
+    """Shown in two groups of five, the way people read a code aloud."""
+    return f"{code[:5]}-{code[5:]}" if len(code) == SHORT_CODE_LENGTH else code
+
+
+def looks_like_short_code(text: str) -> bool:
+    code = normalize_short_code(text)
+    return (
+        len(code) == SHORT_CODE_LENGTH
+        and all(ch in SHORT_CODE_ALPHABET for ch in code)
+        and any(ch.isdigit() for ch in code)
+        and any(ch.isalpha() for ch in code)
+    )
 
 
 def invite_link(bot_username: str, token: str) -> str:
@@ -98,9 +132,10 @@ async def create_invitation(
         raise InvitationError("bad_max_uses", "Số lần dùng phải từ 1 trở lên.")
     if person_id is not None:
         await _require_bindable(session, scope=scope, person_id=person_id)
-    token = new_token()
+    token, short_code = new_token(), new_short_code()
     invitation = Invitation(
         token_hash=hash_token(token),
+        short_code_hash=hash_token(short_code),
         unit_id=unit.id,
         role=role.value,
         department=department,
@@ -122,7 +157,7 @@ async def create_invitation(
         {"unit": unit.code, "role": role.value, "department": department, "max_uses": max_uses},
         unit_path=unit.path,
     )
-    return NewInvitation(invitation, unit, token)
+    return NewInvitation(invitation, unit, token, short_code)
 
 
 async def create_bulk_invitations(
@@ -148,9 +183,10 @@ async def create_bulk_invitations(
     expires = utcnow() + ttl
     made: list[NewInvitation] = []
     for unit in units:
-        token = new_token()
+        token, short_code = new_token(), new_short_code()
         inv = Invitation(
             token_hash=hash_token(token),
+            short_code_hash=hash_token(short_code),
             unit_id=unit.id,
             role=role.value,
             person_id=holders.get(unit.id),
@@ -160,7 +196,7 @@ async def create_bulk_invitations(
             created_by_id=scope.person_id,
         )
         session.add(inv)
-        made.append(NewInvitation(inv, unit, token))
+        made.append(NewInvitation(inv, unit, token, short_code))
     await session.flush()
     await audit.record(
         session,
@@ -275,7 +311,10 @@ async def _earlier_use(session: AsyncSession, *, invitation_id: int, telegram_us
     return await session.scalar(
         select(Person)
         .join(InvitationUse, InvitationUse.person_id == Person.id)
-        .where(InvitationUse.invitation_id == invitation_id, Person.telegram_user_id == telegram_user_id)
+        .where(
+            InvitationUse.invitation_id == invitation_id,
+            identity_column(telegram_user_id) == telegram_user_id,
+        )
     )
 
 
@@ -288,16 +327,20 @@ async def redeem_invitation(
     username: str | None,
     chat_id: int,
 ) -> Redemption:
-    """Use an invitation from Telegram. Raises before writing anything when the link is not usable."""
+    """Use an invitation (its link token, or its short code typed on Zalo; `telegram_user_id` is the
+    update's user id on either messenger). Raises before writing anything when it is not usable."""
     if not TOKEN_RE.match(token):
         raise InvitationError("bad_token", INVALID_LINK_TEXT)
     inv = await session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if inv is None and looks_like_short_code(token):
+        code_hash = hash_token(normalize_short_code(token))
+        inv = await session.scalar(select(Invitation).where(Invitation.short_code_hash == code_hash))
     if inv is None:
         raise InvitationError("bad_token", INVALID_LINK_TEXT)
     unit = await session.get(OrgUnit, inv.unit_id)
     if unit is None or not unit.is_active:
         raise InvitationError("inactive_unit", "Đơn vị của đường dẫn mời này không còn hoạt động.")
-    person = await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
+    person = await session.scalar(select(Person).where(identity_column(telegram_user_id) == telegram_user_id))
     if person is not None and inv.person_id not in (None, person.id):
         raise InvitationError("other_person", "Đường dẫn mời này dành cho người khác.")
     if person is not None and not person.is_active:
@@ -315,7 +358,10 @@ async def redeem_invitation(
         raise InvitationError(state, _STATE_ERRORS[state])
     if person is None and inv.person_id is not None:
         person = await session.get(Person, inv.person_id)
-        if person is None or person.telegram_user_id not in (None, telegram_user_id):
+        if person is None or getattr(person, identity_column(telegram_user_id).key) not in (
+            None,
+            telegram_user_id,
+        ):
             raise InvitationError("other_person", "Đường dẫn mời này dành cho người khác.")
         if not person.is_active:
             raise InvitationError("person_inactive", _INACTIVE_TEXT)
@@ -335,10 +381,11 @@ async def redeem_invitation(
     await session.refresh(inv, ["use_count"])
     new_person = person is None
     if person is None:
-        person = Person(full_name=full_name or "Đoàn viên", telegram_user_id=telegram_user_id)
+        person = Person(full_name=full_name or "Đoàn viên")
         session.add(person)
-    person.telegram_user_id = telegram_user_id
-    person.telegram_username = username
+    set_identity(person, telegram_user_id)
+    if username is not None or person.telegram_user_id == telegram_user_id:
+        person.telegram_username = username
     await session.flush()
     role = Role(inv.role)
     assignment = await session.scalar(

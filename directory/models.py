@@ -122,6 +122,8 @@ class Person(TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     telegram_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The person's Zalo identity as a synthetic messenger id (see directory/identities.py).
+    zalo_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     login: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -141,8 +143,16 @@ class RoleAssignment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class Channel(StrEnum):
+    telegram = "telegram"
+    zalo = "zalo"
+
+
 class Chat(TimestampMixin, Base):
-    """A Telegram chat Loa can deliver to: a registered person's private chat or a bound group."""
+    """A messenger chat Loa can deliver to: a registered person's private chat or a bound group.
+
+    `telegram_chat_id` is the pipeline's integer id of the chat on any messenger: Telegram's own id,
+    or for Zalo a synthetic id from `messenger_addresses`; `address` keeps Zalo's native string id."""
 
     __tablename__ = "chats"
 
@@ -158,6 +168,10 @@ class Chat(TimestampMixin, Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The group id before Telegram migrated it to a supergroup: the same row follows the chat.
     migrated_from_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(
+        String(16), default=Channel.telegram.value, server_default="telegram"
+    )
+    address: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class ChatLinkCode(Base):
@@ -182,6 +196,8 @@ class Invitation(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A short code typed on Zalo (which has no deep-link payload); only its SHA-256 is stored.
+    short_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     department: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -201,6 +217,47 @@ class InvitationUse(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MessengerAddress(Base):
+    """A native id of a messenger that has string ids (Zalo) and the integer id Loa uses for it.
+
+    Users get `ZALO_ID_BASE + id`, groups `-(ZALO_ID_BASE + id)`: a range Telegram never uses,
+    so every integer id in the pipeline says by itself which messenger it belongs to."""
+
+    __tablename__ = "messenger_addresses"
+    __table_args__ = (UniqueConstraint("channel", "kind", "native_id", name="uq_messenger_addresses_native"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # "user" or "group"
+    native_id: Mapped[str] = mapped_column(String(128))
+    messenger_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class NumberedChoices(Base):
+    """The buttons of the last message with buttons sent to a chat that cannot show buttons (Zalo):
+    a reply that is just their number becomes that button's press."""
+
+    __tablename__ = "numbered_choices"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text, default="")
+    choices: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class IdentityLinkCode(Base):
+    """A one-time code shown on one messenger and typed on the other to link both to one person."""
+
+    __tablename__ = "identity_link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ApiKey(Base):

@@ -22,8 +22,11 @@ from directory.browse import (
     units_by_paths,
     upper_units,
 )
+from directory.identities import channel_of
+from directory.identity_links import CHANNEL_NAMES, linked_channels, redeem_link_code
+from directory.identity_links import create_link_code as create_identity_code
 from directory.linking import create_link_code, list_blocks
-from directory.models import UNIT_KIND_LABELS, Block, OrgUnit, Role
+from directory.models import UNIT_KIND_LABELS, Block, Channel, OrgUnit, Role
 from handlers.basics import NOT_REGISTERED
 from handlers.menu import ME_BUTTON, main_menu
 from handlers.registration import role_line
@@ -61,7 +64,35 @@ async def me(message: Message, session: AsyncSession) -> None:
         return
     lines = [f"👤 <b>{escape(person.full_name)}</b>", "Đơn vị và vai trò:"]
     lines += [role_line(a, u) for a, u in roles]
+    channels = await linked_channels(session, person_id=person.id)
+    lines.append(f"\nĐang dùng Loa trên: {', '.join(channels)}. 🔗 Liên kết Zalo/Telegram: gõ /ketnoi")
     await message.answer("\n".join(lines), reply_markup=main_menu({str(a.role) for a, _ in roles}))
+
+
+async def connect(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    """`/ketnoi` shows a one-time code; `/ketnoi MÃ` on the other messenger links it to the same person."""
+    assert message.from_user is not None
+    user_id = message.from_user.id
+    if command.args:
+        linked = await redeem_link_code(
+            session, code=command.args, user_id=user_id, full_name=message.from_user.full_name
+        )
+        channels = ", ".join(await linked_channels(session, person_id=linked.id))
+        await message.answer(
+            f"✅ Đã liên kết. <b>{escape(linked.full_name)}</b> nhận tin của Loa trên: {channels}.",
+            reply_markup=main_menu(),
+        )
+        return
+    person = await person_by_telegram(session, telegram_user_id=user_id)
+    if person is None:
+        await message.answer(NOT_REGISTERED, reply_markup=main_menu())
+        return
+    code = await create_identity_code(session, person=person)
+    other = CHANNEL_NAMES[Channel.zalo if channel_of(user_id) is Channel.telegram else Channel.telegram]
+    await message.answer(
+        f"🔗 Mã liên kết: <b>{code}</b> (dùng một lần, trong 15 phút).\n"
+        f"Trên {other}, gửi cho Loa: <code>/ketnoi {code}</code>"
+    )
 
 
 async def _unit_view(
@@ -230,6 +261,7 @@ def build_router() -> Router:
     router = Router(name="directory")
     router.message.filter(F.chat.type == "private")
     router.message.register(me, Command("toi"))
+    router.message.register(connect, Command("ketnoi"))
     router.message.register(me, F.text == ME_BUTTON)
     router.message.register(browse, Command("donvi"))
     router.message.register(link_code, Command("malienket"))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from directory.identities import channel_of
 from directory.models import Chat, ChatKind, OrgUnit
 from directory.tree import under
 from outbox.models import Kind, OutboxMessage, Outcome
@@ -23,18 +24,19 @@ def enqueue(
     kind: Kind,
     address: int,
     parts: Sequence[Part],
-    channel: str = "telegram",
+    channel: str | None = None,
     chat_kind: str = ChatKind.private.value,
     chat_id: int | None = None,
     person_id: int | None = None,
     unit_id: int | None = None,
     ref: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Adds one record to the session (written with the caller's transaction)."""
+    """Adds one record to the session (written with the caller's transaction). Without `channel`, the
+    address says it: Zalo's chats have ids in a range of their own (directory.identities)."""
     now = utcnow()
     record = OutboxMessage(
         kind=kind.value,
-        channel=channel,
+        channel=channel or channel_of(address).value,
         address=address,
         chat_kind=chat_kind,
         chat_id=chat_id,

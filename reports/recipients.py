@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from directory.identities import person_by_messenger_id
 from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment
 
 
@@ -35,7 +36,7 @@ async def _private_chats(
     found: dict[int, list[Recipient]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         rows = await session.execute(
-            select(RoleAssignment.unit_id, Person.id, Person.full_name, Chat.telegram_chat_id)
+            select(RoleAssignment.unit_id, Person.id, Person.full_name, Chat.telegram_chat_id, Chat.channel)
             .join(Person, Person.id == RoleAssignment.person_id)
             .join(Chat, Chat.person_id == Person.id)
             .where(
@@ -48,8 +49,8 @@ async def _private_chats(
             )
             .order_by(Person.id)
         )
-        for unit_id, person_id, name, chat_id in rows.tuples():
-            found[unit_id].append(Recipient(person_id, name, chat_id))
+        for unit_id, person_id, name, chat_id, channel in rows.tuples():
+            found[unit_id].append(Recipient(person_id, name, chat_id, channel))
     return found
 
 
@@ -71,9 +72,8 @@ async def officers_over(session: AsyncSession, *, unit: OrgUnit) -> list[Recipie
 
 
 async def person_by_telegram(session: AsyncSession, *, telegram_user_id: int) -> Person | None:
-    return await session.scalar(
-        select(Person).where(Person.telegram_user_id == telegram_user_id, Person.is_active.is_(True))
-    )
+    """The person behind an update's user id, on Telegram or Zalo."""
+    return await person_by_messenger_id(session, user_id=telegram_user_id)
 
 
 async def units_led_by(session: AsyncSession, *, person_id: int) -> list[OrgUnit]:

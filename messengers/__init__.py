@@ -1,0 +1,1 @@
+"""Messenger adapters beside Telegram (Telegram itself is aiogram's home ground)."""
