@@ -10,6 +10,7 @@ from api.health import router as health_router
 from api.v1 import build_v1_router
 from api.webhook import build_webhook_router
 from bot.app import Loa
+from console.app import mount_console
 
 
 def create_app(loa: Loa, *, webhook: bool | None = None) -> FastAPI:
@@ -22,6 +23,7 @@ def create_app(loa: Loa, *, webhook: bool | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(build_v1_router())
+    mount_console(app)
     if webhook if webhook is not None else loa.settings.webhook_enabled:
         app.include_router(build_webhook_router(loa.settings.webhook_path))
 
