@@ -48,6 +48,8 @@ def progress_of(st: stats.Stats) -> dict[str, Any]:
         label = f"xong — đã gửi {st.by_outcome.get('sent', 0)}/{st.total}"
     elif finished:
         label = STATUS_LABELS.get(st.status, st.status)
+    elif st.status != Status.sending:
+        label = "đã hẹn giờ, chờ tới giờ gửi"
     else:
         label = f"đang gửi {done}/{st.total} ({percent}%)"
     return {
