@@ -94,3 +94,16 @@ document.addEventListener("DOMContentLoaded", () => {
   formatButtons();
   unitSearch();
 });
+
+// A status table that refreshes itself while leaders reply in chat.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-refresh]").forEach((box) => {
+    const tick = async () => {
+      try {
+        const r = await fetch(box.dataset.refresh, { credentials: "same-origin" });
+        if (r.ok) box.innerHTML = await r.text();
+      } finally { setTimeout(tick, 2000); }
+    };
+    setTimeout(tick, 2000);
+  });
+});
