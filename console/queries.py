@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts import service as broadcast_service
@@ -86,3 +86,23 @@ async def rounds_in_scope(
         if len(views) >= limit:
             break
     return views
+
+
+async def search_units(session: AsyncSession, *, scope: Scope, text: str, limit: int = 20) -> list[OrgUnit]:
+    """Active units inside the officer's subtrees whose name or code contains `text`."""
+    roots = scope.roots(Role.officer)
+    needle = text.strip()
+    if not roots or not needle:
+        return []
+    pattern = f"%{needle}%"
+    rows = await session.scalars(
+        select(OrgUnit)
+        .where(
+            or_(*(OrgUnit.path.startswith(r) for r in roots)),
+            OrgUnit.is_active.is_(True),
+            or_(OrgUnit.name.ilike(pattern), OrgUnit.code.ilike(pattern)),
+        )
+        .order_by(OrgUnit.depth, OrgUnit.name)
+        .limit(limit)
+    )
+    return list(rows)

@@ -9,7 +9,15 @@ from console.web import PREFIX
 
 
 def build_router() -> APIRouter:
-    from console.routes import auth, broadcast_actions, broadcasts, home, report_round, reports
+    from console.routes import (
+        auth,
+        broadcast_actions,
+        broadcasts,
+        directory,
+        home,
+        report_round,
+        reports,
+    )
 
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -17,6 +25,6 @@ def build_router() -> APIRouter:
     async def bare() -> RedirectResponse:
         return RedirectResponse(PREFIX + "/", status_code=307)
 
-    for module in (auth, home, broadcasts, broadcast_actions, reports, report_round):
+    for module in (auth, home, broadcasts, broadcast_actions, reports, report_round, directory):
         router.include_router(module.build_router())
     return router

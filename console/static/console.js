@@ -107,3 +107,24 @@ document.addEventListener("DOMContentLoaded", () => {
     setTimeout(tick, 2000);
   });
 });
+
+// Tree search on the directory page: links to the units found.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-unit-find]").forEach((input) => {
+    const list = document.getElementById(input.dataset.unitFind);
+    const run = debounce(async () => {
+      list.replaceChildren();
+      if (!input.value.trim()) return;
+      const r = await fetch("/console/units/search?q=" + encodeURIComponent(input.value), { credentials: "same-origin" });
+      if (!r.ok) return;
+      for (const u of await r.json()) {
+        const li = document.createElement("li");
+        const a = document.createElement("a");
+        a.href = "/console/units?unit_id=" + u.id;
+        a.textContent = u.name + " (" + u.code + ")";
+        li.append(a); list.append(li);
+      }
+    }, 250);
+    input.addEventListener("input", run);
+  });
+});

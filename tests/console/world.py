@@ -33,6 +33,8 @@ async def build(session: AsyncSession, client: SandboxClient | None = None) -> W
     await give_login(p.approver, "pheduyet")
     district = await f.person(session, "Cán bộ huyện", at=p.uppers[0], role=Role.officer)
     await give_login(district, "canbohuyen")
+    admin = await f.person(session, "Quản trị tỉnh", at=p.province, role=Role.admin)
+    await give_login(admin, "quantri")
     if client is not None:
         for person in (await session.scalars(select(Person))).all():
             user = await client.create_user(person.full_name)
