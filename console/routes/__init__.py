@@ -15,6 +15,7 @@ def build_router() -> APIRouter:
         broadcasts,
         directory,
         home,
+        invitations,
         report_round,
         reports,
     )
@@ -25,6 +26,6 @@ def build_router() -> APIRouter:
     async def bare() -> RedirectResponse:
         return RedirectResponse(PREFIX + "/", status_code=307)
 
-    for module in (auth, home, broadcasts, broadcast_actions, reports, report_round, directory):
+    for module in (auth, home, broadcasts, broadcast_actions, reports, report_round, directory, invitations):
         router.include_router(module.build_router())
     return router

@@ -78,3 +78,32 @@ async def test_import_dry_run_shows_bad_rows_then_the_fixed_file_imports(
     await page.get_by_text("Trần Văn Nam").wait_for()
     await page.goto("/console/audit")
     assert await page.get_by_role("cell", name="unit.create").count() >= 3
+
+
+async def test_invitations_single_and_a_printable_sheet_per_unit(
+    console: Any, new_page: Callable[..., Any]
+) -> None:
+    async with console.loa.db.transaction() as s:
+        w = await build(s)
+    district = w.p.uppers[0]
+    page = await new_page(console.api_base)
+    await sign_in(page, "canbohuyen")
+    await page.goto(f"/console/units?unit_id={district.id}")
+    await page.get_by_role("link", name="Lời mời").click()
+    await page.get_by_role("button", name="Tạo lời mời").first.click()
+    card = page.get_by_role("figure")
+    await card.first.wait_for()
+    assert await card.count() == 1
+    link = await card.get_by_role("link").inner_text()
+    assert "/loa" in link or "?start=" in link
+
+    await page.goto(f"/console/invitations?unit_id={district.id}")
+    await page.get_by_role("button", name="Tạo lời mời").nth(1).click()
+    await page.get_by_role("heading", name=f"Mã mời tham gia Loa — {district.name}").wait_for()
+    images = page.get_by_role("img", name="Mã QR lời mời cho")
+    assert await images.count() == 3  # one per CĐCS of the district
+    await page.goto(f"/console/invitations?unit_id={district.id}")
+    assert await page.get_by_role("button", name="Thu hồi lời mời").count() == 4
+
+    foreign = await page.goto(f"/console/invitations?unit_id={w.p.uppers[1].id}")
+    assert foreign.status == 403
