@@ -16,6 +16,7 @@ def build_router() -> APIRouter:
         directory,
         home,
         invitations,
+        petitions,
         report_round,
         reports,
     )
@@ -26,6 +27,16 @@ def build_router() -> APIRouter:
     async def bare() -> RedirectResponse:
         return RedirectResponse(PREFIX + "/", status_code=307)
 
-    for module in (auth, home, broadcasts, broadcast_actions, reports, report_round, directory, invitations):
+    for module in (
+        auth,
+        home,
+        broadcasts,
+        broadcast_actions,
+        reports,
+        report_round,
+        directory,
+        invitations,
+        petitions,
+    ):
         router.include_router(module.build_router())
     return router
