@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 from api.deps import ScopeDep, SessionDep
 from api.errors import ApiError
 from archive import documents
+from archive.editing import DocumentChanges, require_editor, require_publisher, update_document
 from archive.models import Document
 from archive.numbers import DocumentKind
 from archive.registry import DocumentFile, DocumentIndex
 from archive.search import Viewer, search, visible_document
-from directory.models import OrgUnit, Role
 
 
 class DocumentIn(BaseModel):
@@ -32,6 +32,19 @@ class DocumentIn(BaseModel):
         default=None, description="None: visible to everyone (admins only)"
     )
     tags: list[str] = Field(default_factory=list, max_length=20)
+
+
+class DocumentPatch(BaseModel):
+    """Only the fields sent change; `tags` replaces the list; visibility can move to another unit."""
+
+    kind: DocumentKind | None = None
+    number: str | None = Field(default=None, max_length=64)
+    issuer: str | None = Field(default=None, min_length=1, max_length=255)
+    subject: str | None = Field(default=None, min_length=1)
+    body: str | None = None
+    issued_on: date | None = None
+    visibility_unit_id: int | None = None
+    tags: list[str] | None = Field(default=None, max_length=20)
 
 
 async def _document_out(session: SessionDep, doc: Document) -> dict[str, Any]:
@@ -64,14 +77,7 @@ def build_router() -> APIRouter:
 
     @router.post("/documents", status_code=201)
     async def create(body: DocumentIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        if body.visibility_unit_id is None:
-            if not scope.is_admin:
-                raise ApiError(403, "forbidden", "Chỉ quản trị được đăng văn bản công khai cho mọi đơn vị.")
-        else:
-            unit = await session.get(OrgUnit, body.visibility_unit_id)
-            if unit is None:
-                raise ApiError(404, "unknown_unit", "Không tìm thấy đơn vị.")
-            scope.require(Role.officer, unit.path)
+        await require_publisher(session, scope=scope, visibility_unit_id=body.visibility_unit_id)
         doc = await documents.create_document(session, new=documents.NewDocument(**body.model_dump()))
         return await _document_out(session, doc)
 
@@ -111,17 +117,22 @@ def build_router() -> APIRouter:
     async def read(document_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         return await _document_out(session, await _visible(session, scope, document_id))
 
+    @router.patch("/documents/{document_id}")
+    async def edit(
+        document_id: int, body: DocumentPatch, session: SessionDep, scope: ScopeDep
+    ) -> dict[str, Any]:
+        await _visible(session, scope, document_id)
+        doc = await update_document(
+            session, scope=scope, document_id=document_id, changes=DocumentChanges(**body.model_dump())
+        )
+        return await _document_out(session, doc)
+
     @router.post("/documents/{document_id}/files", status_code=201)
     async def upload(
         document_id: int, file: UploadFile, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
         doc = await _visible(session, scope, document_id)
-        row = await session.get(DocumentIndex, doc.id)
-        if row is None or row.visibility_path is None:
-            if not scope.is_admin:
-                raise ApiError(403, "forbidden", "Chỉ quản trị được sửa văn bản công khai.")
-        else:
-            scope.require(Role.officer, row.visibility_path)
+        await require_editor(session, scope=scope, document_id=doc.id)
         data = await file.read(documents.MAX_FILE_BYTES + 1)
         stored = await documents.attach_file(
             session,
