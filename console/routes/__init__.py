@@ -10,6 +10,7 @@ from console.web import PREFIX
 
 def build_router() -> APIRouter:
     from console.routes import (
+        archive,
         auth,
         broadcast_actions,
         broadcasts,
@@ -37,6 +38,7 @@ def build_router() -> APIRouter:
         directory,
         invitations,
         petitions,
+        archive,
     ):
         router.include_router(module.build_router())
     return router
