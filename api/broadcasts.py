@@ -16,7 +16,6 @@ from broadcasts import aftercare, audience, schedules, service, stats
 from broadcasts.audience import AudienceSpec
 from broadcasts.config import BroadcastConfig
 from broadcasts.models import Broadcast, BroadcastSchedule
-from broadcasts.scheduled import pacer_for, transport_for
 from directory.access import Scope
 from directory.models import Role
 
@@ -208,30 +207,17 @@ def build_router() -> APIRouter:
         return {**broadcast_out(b), "stopped": stopped}
 
     @router.post("/{broadcast_id}/correct")
-    async def correct(broadcast_id: int, body: CorrectIn, scope: ScopeDep, loa: LoaDep) -> dict[str, int]:
-        config = BroadcastConfig.from_settings(loa.settings)
-        result = await aftercare.correct(
-            loa.db,
-            scope=scope,
-            broadcast_id=broadcast_id,
-            content=body.content.model_dump(),
-            transport=transport_for(loa),
-            pacer=pacer_for(loa, config),
+    async def correct(
+        broadcast_id: int, body: CorrectIn, session: SessionDep, scope: ScopeDep
+    ) -> dict[str, int]:
+        return await aftercare.correct(
+            session, scope=scope, broadcast_id=broadcast_id, content=body.content.model_dump()
         )
-        return result.as_dict()
 
     @router.post("/{broadcast_id}/recall")
-    async def recall(broadcast_id: int, scope: ScopeDep, loa: LoaDep) -> dict[str, int]:
+    async def recall(broadcast_id: int, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, int]:
         config = BroadcastConfig.from_settings(loa.settings)
-        result = await aftercare.recall(
-            loa.db,
-            scope=scope,
-            broadcast_id=broadcast_id,
-            transport=transport_for(loa),
-            pacer=pacer_for(loa, config),
-            config=config,
-        )
-        return result.as_dict()
+        return await aftercare.recall(session, scope=scope, broadcast_id=broadcast_id, config=config)
 
     @router.post("/audience/preview")
     async def preview(body: AudienceIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
@@ -268,7 +254,8 @@ def build_router() -> APIRouter:
         items = [
             {
                 "chat_id": d.chat_id,
-                "telegram_chat_id": d.telegram_chat_id,
+                "channel": d.channel,
+                "address": d.address,
                 "chat_title": title,
                 "chat_kind": d.chat_kind,
                 "unit_id": d.unit_id,

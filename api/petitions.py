@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import LoaDep, ScopeDep, SessionDep
+from api.deps import ScopeDep, SessionDep
 from api.errors import ApiError
+from archive import petition_delivery as petition_service
 from archive import petitions
-from archive.petition_delivery import deliver_answer, notify
 from archive.petition_reports import list_petitions, officer_view, petition_stats
 
 log = logging.getLogger(__name__)
@@ -57,27 +57,16 @@ def build_router() -> APIRouter:
 
     @router.post("/{petition_id}/answer")
     async def answer(
-        petition_id: int, body: AnswerIn, session: SessionDep, scope: ScopeDep, loa: LoaDep
+        petition_id: int, body: AnswerIn, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
-        petition = await petitions.answer_petition(
-            session,
-            scope=scope,
-            petition_id=petition_id,
-            answer=body.answer,
-            answered_by_id=scope.person_id,
+        petition, delivered = await petition_service.answer(
+            session, scope=scope, petition_id=petition_id, text_=body.answer, answered_by_id=scope.person_id
         )
-        delivered = True
-        try:
-            await deliver_answer(loa.bot, petition)
-        except Exception:  # the answer is stored either way; the sender can still read it later
-            log.warning("could not deliver the answer to petition %s", petition.reference, exc_info=True)
-            delivered = False
         return {**await officer_view(session, petition=petition), "delivered": delivered}
 
     @router.post("/{petition_id}/forward")
-    async def forward(petition_id: int, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, Any]:
-        routing = await petitions.forward_petition(session, scope=scope, petition_id=petition_id)
-        notified = await notify(loa.bot, session, routing, forwarded=True)
+    async def forward(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+        routing, notified = await petition_service.forward(session, scope=scope, petition_id=petition_id)
         return {**await officer_view(session, petition=routing.petition), "notified": notified}
 
     @router.post("/{petition_id}/close")

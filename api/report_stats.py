@@ -127,9 +127,7 @@ def build_router() -> APIRouter:
     ) -> dict[str, int]:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)
-        return await remind_missing(
-            session=session, sender=loa.bot, round_=round_, root_path=unit.path, kind="manual"
-        )
+        return await remind_missing(session=session, round_=round_, root_path=unit.path, kind="manual")
 
     @router.get("/rounds/{round_id}/export.xlsx")
     async def get_xlsx(

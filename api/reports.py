@@ -15,7 +15,7 @@ from api.errors import ApiError
 from directory.access import AccessDenied, Scope
 from directory.models import OrgUnit, Role
 from reports.models import PeriodKind, ReportRevision, ReportRound, ReportSubmission, ReportTemplate
-from reports.notify import notify_review
+from reports.notify import review_and_tell
 from reports.scheduled import announce_round
 from reports.services import (
     close_round,
@@ -25,7 +25,6 @@ from reports.services import (
     get_submission,
     list_templates,
     open_round,
-    review,
     revisions,
     save_template,
     submit,
@@ -196,7 +195,7 @@ def build_router() -> APIRouter:
             opened_by_id=scope.person_id,
         )
         announced = (
-            await announce_round(session=session, sender=loa.bot, round_=round_) if body.announce else None
+            await announce_round(session=session, round_=round_) if body.announce else None
         )
         return {**round_out(round_), "announced": announced}
 
@@ -268,14 +267,13 @@ def build_router() -> APIRouter:
         submission = await get_submission(session=session, submission_id=submission_id)
         unit = await _unit(session, submission.unit_id)
         scope.require(Role.officer, _parent_path(unit))
-        done = await review(
+        done, notified = await review_and_tell(
             session=session,
             submission_id=submission_id,
             reviewer_id=scope.person_id,
             accept=accept,
             comment=comment,
         )
-        notified = await notify_review(session=session, sender=loa.bot, submission=done)
         history = await revisions(session=session, submission_id=done.id)
         return {**submission_out(done, history), "notified": notified}
 

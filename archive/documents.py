@@ -19,6 +19,7 @@ from archive.registry import DocumentFile, DocumentIndex, DocumentTag
 from common.errors import DomainError
 from common.vietnamese import fold
 from directory.models import OrgUnit
+from storage.db import Database
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram bots may send documents up to 50 MB; 20 MB is plenty
 ALLOWED_TYPES: dict[str, str] = {
@@ -196,3 +197,11 @@ async def tags_of(session: AsyncSession, *, document_id: int) -> list[str]:
         select(DocumentTag.tag).where(DocumentTag.document_id == document_id).order_by(DocumentTag.id)
     )
     return list(rows)
+
+
+async def remember_telegram_file(db: Database, *, file_row_id: int, file_id: str) -> None:
+    """Keeps the file_id Telegram gave an uploaded attachment (a short transaction after the upload)."""
+    async with db.transaction() as s:
+        row = await s.get(DocumentFile, file_row_id)
+        if row is not None and row.telegram_file_id is None:
+            row.telegram_file_id = file_id

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from archive.models import Document
 from archive.registry import NewsSubscription
 from archive.search import ancestors_of
-from broadcasts.models import Broadcast, Delivery, Status
+from broadcasts.models import Broadcast, Status
 from common.errors import DomainError
 from directory.models import Chat, OrgUnit, RoleAssignment
+from outbox.models import OutboxMessage
 from storage.base import utcnow
 
 
@@ -103,10 +104,10 @@ async def drop_opted_out(session: AsyncSession, *, broadcast: Broadcast) -> int:
         .where(NewsSubscription.category == category.value, NewsSubscription.enabled.is_(False))
     )
     result = await session.execute(
-        delete(Delivery).where(
-            Delivery.broadcast_id == broadcast.id,
-            Delivery.chat_kind == "private",
-            Delivery.chat_id.in_(opted_out),
+        delete(OutboxMessage).where(
+            OutboxMessage.broadcast_id == broadcast.id,
+            OutboxMessage.chat_kind == "private",
+            OutboxMessage.chat_id.in_(opted_out),
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)

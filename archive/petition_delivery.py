@@ -1,28 +1,31 @@
-"""Telling people about petitions through the messenger: the notice to leaders and officers (with the
-buttons to answer or forward, recorded so a reply to it answers the petition), and the answer to the
-sender. Shared by the chat handlers and the API."""
+"""Telling people about petitions: the notice to leaders and officers (with the buttons to answer or
+forward; once sent it is recorded, so a reply to it answers the petition), and the answer to the sender.
+All of it goes through the outbox, queued in the caller's transaction. Shared by the chat and the API."""
 
 from __future__ import annotations
 
-import logging
 from html import escape
+from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from archive.petitions import CATEGORIES, Routing, record_notice
+from archive.petitions import (
+    CATEGORIES,
+    Routing,
+    answer_petition,
+    forward_petition,
+    record_notice,
+    submit_petition,
+)
 from archive.registry import Petition
+from directory.access import Scope
 from directory.models import OrgUnit, Person
+from outbox.models import Kind
+from outbox.outcomes import Claimed
+from outbox.parts import Markup, Part, PartKind, buttons, text
+from outbox.service import enqueue
 
-log = logging.getLogger(__name__)
-
-
-class ActionCb(CallbackData, prefix="knx"):
-    action: str  # answer | forward
-    petition_id: int
+ACTION_PREFIX = "knx"  # callback data `knx:<answer|forward>:<petition id>` (handlers/petitions.py reads it)
 
 
 def _notice_text(petition: Petition, unit: OrgUnit, sender_name: str | None, forwarded: bool) -> str:
@@ -40,57 +43,95 @@ def _notice_text(petition: Petition, unit: OrgUnit, sender_name: str | None, for
     return "\n".join(lines)
 
 
-def _actions(petition_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text="✍️ Trả lời", callback_data=ActionCb(action="answer", petition_id=petition_id).pack()
-                ),
-                InlineKeyboardButton(
-                    text="⬆️ Chuyển cấp trên",
-                    callback_data=ActionCb(action="forward", petition_id=petition_id).pack(),
-                ),
-            ]
+def _actions(petition_id: int) -> Markup:
+    return buttons(
+        [
+            ("✍️ Trả lời", f"{ACTION_PREFIX}:answer:{petition_id}"),
+            ("⬆️ Chuyển cấp trên", f"{ACTION_PREFIX}:forward:{petition_id}"),
         ]
     )
 
 
-async def _send_notice(
-    bot: Bot, session: AsyncSession, petition: Petition, person_id: int, chat_id: int, text: str
-) -> None:
-    msg = await bot.send_message(chat_id, text, reply_markup=_actions(petition.id))
-    await record_notice(
-        session, petition_id=petition.id, person_id=person_id, chat_id=msg.chat.id, message_id=msg.message_id
-    )
-    if petition.attachment_kind == "photo" and petition.attachment_file_id:
-        await bot.send_photo(chat_id, petition.attachment_file_id, caption=petition.reference)
-    elif petition.attachment_kind == "document" and petition.attachment_file_id:
-        await bot.send_document(chat_id, petition.attachment_file_id, caption=petition.reference)
+def _parts(petition: Petition, body: str) -> list[Part]:
+    parts = [text(body, _actions(petition.id))]
+    if petition.attachment_kind in ("photo", "document") and petition.attachment_file_id:
+        kind = PartKind.photo if petition.attachment_kind == "photo" else PartKind.document
+        parts.append(Part(kind, petition.reference or "", media=petition.attachment_file_id))
+    return parts
 
 
-async def notify(bot: Bot, session: AsyncSession, routing: Routing, *, forwarded: bool = False) -> int:
-    """Send the petition to each recipient's private chat; returns how many got it."""
+async def notify(session: AsyncSession, routing: Routing, *, forwarded: bool = False) -> int:
+    """Queue the petition to each recipient's private chat; returns how many will get it."""
     petition = routing.petition
     sender = None if petition.anonymous else await session.get(Person, petition.sender_id)
-    text = _notice_text(petition, routing.unit, sender.full_name if sender else None, forwarded)
-    sent = 0
+    body = _notice_text(petition, routing.unit, sender.full_name if sender else None, forwarded)
+    queued = 0
     for r in routing.recipients:
         if r.telegram_chat_id is None:
             continue
-        try:
-            await _send_notice(bot, session, petition, r.person_id, r.telegram_chat_id, text)
-        except TelegramAPIError:  # a blocked or vanished chat must not stop the others
-            log.warning("petition %s: could not notify chat %s", petition.reference, r.telegram_chat_id)
-            continue
-        sent += 1
-    return sent
+        enqueue(
+            session,
+            kind=Kind.petition_notice,
+            address=r.telegram_chat_id,
+            person_id=r.person_id,
+            unit_id=routing.unit.id,
+            parts=_parts(petition, body),
+            ref={"petition_id": petition.id, "person_id": r.person_id},
+        )
+        queued += 1
+    return queued
 
 
-async def deliver_answer(bot: Bot, petition: Petition) -> None:
-    if petition.sender_chat_id is None:
-        return
-    await bot.send_message(
-        petition.sender_chat_id,
-        f"📬 Kiến nghị <b>{petition.reference}</b> đã có trả lời:\n\n{escape(petition.answer or '')}",
+async def on_notice_sent(session: AsyncSession, record: Claimed, message_ids: list[int]) -> None:
+    """The notice went out: a reply to it now answers the petition."""
+    ref = record.ref or {}
+    await record_notice(
+        session,
+        petition_id=ref["petition_id"],
+        person_id=ref.get("person_id"),
+        chat_id=record.address,
+        message_id=message_ids[0],
     )
+
+
+def deliver_answer(session: AsyncSession, petition: Petition) -> bool:
+    """Queue the answer to the sender's chat; False when the sender has no chat with Loa."""
+    if petition.sender_chat_id is None:
+        return False
+    enqueue(
+        session,
+        kind=Kind.petition_answer,
+        address=petition.sender_chat_id,
+        person_id=petition.sender_id,
+        parts=[
+            text(
+                f"📬 Kiến nghị <b>{petition.reference}</b> đã có trả lời:\n\n{escape(petition.answer or '')}"
+            )
+        ],
+        ref={"petition_id": petition.id},
+    )
+    return True
+
+
+# --- the workflow chat and API share: change, then tell, in one transaction ---------------------------
+async def submit(session: AsyncSession, **fields: Any) -> Routing:
+    """A member's petition is stored and its notices queued."""
+    routing = await submit_petition(session, **fields)
+    await notify(session, routing)
+    return routing
+
+
+async def answer(
+    session: AsyncSession, *, scope: Scope, petition_id: int, text_: str, answered_by_id: int | None
+) -> tuple[Petition, bool]:
+    """The answer is stored and queued to the sender; (petition, whether the sender can be reached)."""
+    petition = await answer_petition(
+        session, scope=scope, petition_id=petition_id, answer=text_, answered_by_id=answered_by_id
+    )
+    return petition, deliver_answer(session, petition)
+
+
+async def forward(session: AsyncSession, *, scope: Scope, petition_id: int) -> tuple[Routing, int]:
+    """The petition goes up one level; the officers there are told. (routing, officers told)."""
+    routing = await forward_petition(session, scope=scope, petition_id=petition_id)
+    return routing, await notify(session, routing, forwarded=True)

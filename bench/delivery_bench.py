@@ -1,4 +1,4 @@
-"""Delivery benchmark against the Telegram sandbox (run in its own process). Prints one JSON object.
+"""OutboxMessage benchmark against the Telegram sandbox (run in its own process). Prints one JSON object.
 
     python -m bench.delivery_bench [--rate-recipients 600] [--paid-recipients 10000]
                                    [--compare-recipients 3000] [--rss-recipients 100000]
@@ -34,12 +34,12 @@ from bot.app import build_bot
 from broadcasts import service
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Markup, Part
-from broadcasts.engine import Engine
 from broadcasts.models import Broadcast, Status
-from broadcasts.ratelimit import LocalPacer
-from broadcasts.telegram import TelegramTransport
 from config.settings import Environment, Settings
 from directory.models import Chat, OrgUnit
+from outbox.engine import Engine
+from outbox.ratelimit import LocalPacer
+from outbox.telegram import TelegramTransport
 from storage.db import Database
 from storage.migrate import upgrade
 

@@ -12,15 +12,16 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from redis.asyncio import Redis
 
-from bot import retry
+from bot import replies, retry
 from bot.fsm_storage import SqlStorage
 from bot.metrics import Metrics
-from bot.middlewares import UnitOfWorkMiddleware
+from bot.middlewares import ChatIsolationMiddleware, UnitOfWorkMiddleware
 from config.settings import TELEGRAM_API_BASE, Settings
 from handlers import build_routers
 from storage.db import Database
@@ -38,6 +39,7 @@ def build_bot(settings: Settings) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    replies.install(bot)  # outermost: a held reply still passes the retry middleware when it is sent
     return retry.install(bot)
 
 
@@ -64,8 +66,14 @@ def build_dispatcher(
     isolation: BaseEventIsolation | None = None,
     **services: Any,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage, events_isolation=isolation or SimpleEventIsolation())
+    # aiogram's own FSM middleware would read the state before our transaction starts; it is registered
+    # here instead, inside the unit of work, with the per-chat lock taken outside it (bot/middlewares.py).
+    dp = Dispatcher(storage=storage, disable_fsm=True)
+    dp.update.outer_middleware(ChatIsolationMiddleware(dp.fsm, isolation or SimpleEventIsolation()))
     dp.update.outer_middleware(UnitOfWorkMiddleware(db, metrics))
+    dp.update.outer_middleware(
+        FSMContextMiddleware(storage=storage, events_isolation=DisabledEventIsolation())
+    )
     dp.include_routers(*build_routers())
     dp.workflow_data.update(settings=settings, db=db, metrics=metrics, **services)
     return dp

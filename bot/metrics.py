@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
@@ -28,6 +28,22 @@ class Metrics:
         )
         self.http_requests = Counter(
             "loa_http_requests_total", "Admin API requests", ["method", "status"], registry=self.registry
+        )
+
+        self.job_runs = Counter(
+            "loa_job_runs_total", "Scheduled job runs", ["job", "outcome"], registry=self.registry
+        )
+        self.deliveries = Counter(
+            "loa_deliveries_total",
+            "Outbox records written back by the delivery engine",
+            ["kind", "channel", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_records = Gauge(
+            "loa_outbox_records",
+            "Outbox records by kind, channel and status",
+            ["kind", "channel", "status"],
+            registry=self.registry,
         )
 
     def render(self) -> bytes:

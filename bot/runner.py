@@ -64,7 +64,7 @@ async def serve(
         scheduler = build_scheduler(loa)
         scheduler.start()
     if Role.worker in roles:
-        from broadcasts.scheduled import run_worker
+        from bot.worker import run_worker
 
         tasks.append(asyncio.create_task(run_worker(loa, stop), name="broadcast-worker"))
 

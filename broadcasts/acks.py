@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,14 +16,13 @@ from broadcasts import service
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, Part, PartKind, build_markup
 from broadcasts.errors import BroadcastError, NotFound
-from broadcasts.models import Acknowledgment, Broadcast, Delivery, Outcome, Status
-from broadcasts.transport import SendError, Transport
+from broadcasts.models import Acknowledgment, Broadcast, Status
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit, Person, Role, RoleAssignment
+from outbox.models import Kind, OutboxMessage, Outcome
+from outbox.parts import text
+from outbox.service import enqueue, notify_person
 from storage.base import utcnow
-from storage.db import Database
-
-Notify = Callable[[int | None, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -45,8 +42,8 @@ async def record_ack(
         raise BroadcastError("no_ack", "Tin này không yêu cầu xác nhận.")
     # the row lock serialises presses in one chat, so each press counts the ones committed before it
     delivery = await session.scalar(
-        select(Delivery)
-        .where(Delivery.broadcast_id == b.id, Delivery.telegram_chat_id == telegram_chat_id)
+        select(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == b.id, OutboxMessage.address == telegram_chat_id)
         .with_for_update()
     )
     if delivery is None or delivery.status not in (Outcome.sent, Outcome.sending):
@@ -89,8 +86,10 @@ async def silent_units(session: AsyncSession, *, broadcast_id: int) -> list[OrgU
     acked = select(Acknowledgment.unit_id).where(
         Acknowledgment.broadcast_id == broadcast_id, Acknowledgment.unit_id.is_not(None)
     )
-    received = select(Delivery.unit_id).where(
-        Delivery.broadcast_id == broadcast_id, Delivery.status == Outcome.sent, Delivery.unit_id.not_in(acked)
+    received = select(OutboxMessage.unit_id).where(
+        OutboxMessage.broadcast_id == broadcast_id,
+        OutboxMessage.status == Outcome.sent,
+        OutboxMessage.unit_id.not_in(acked),
     )
     rows = await session.scalars(select(OrgUnit).where(OrgUnit.id.in_(received)).order_by(OrgUnit.name))
     return list(rows)
@@ -113,101 +112,104 @@ def silent_report_text(b: Broadcast, units: list[OrgUnit], tz: ZoneInfo) -> str:
     )
 
 
-async def _claim(db: Database, column: str, *, now: datetime, before: timedelta) -> list[Broadcast]:
-    """Broadcasts whose reminder (or final report) is due, marked done in the same step."""
+async def _claim(session: AsyncSession, column: str, *, now: datetime, before: timedelta) -> list[Broadcast]:
+    """Broadcasts whose reminder (or final report) is due, marked done in the same transaction."""
     col = getattr(Broadcast, column)
-    async with db.transaction() as s:
-        due = list(
-            await s.scalars(
-                select(Broadcast).where(
-                    Broadcast.require_ack.is_(True),
-                    Broadcast.ack_deadline.is_not(None),
-                    Broadcast.ack_deadline <= now + before,
-                    col.is_(None),
-                    Broadcast.status.in_([Status.sending, Status.done]),
-                )
+    due = list(
+        await session.scalars(
+            select(Broadcast).where(
+                Broadcast.require_ack.is_(True),
+                Broadcast.ack_deadline.is_not(None),
+                Broadcast.ack_deadline <= now + before,
+                col.is_(None),
+                Broadcast.status.in_([Status.sending, Status.done]),
             )
         )
-        won: list[Broadcast] = []
-        for b in due:
-            result = await s.execute(
-                update(Broadcast)
-                .where(Broadcast.id == b.id, col.is_(None))
-                .values({column: now})
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0):
-                won.append(b)
-        return won
+    )
+    won: list[Broadcast] = []
+    for b in due:
+        result = await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == b.id, col.is_(None))
+            .values({column: now})
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0):
+            won.append(b)
+    return won
 
 
 async def run_followups(
-    db: Database,
-    *,
-    transport: Transport,
-    notify: Notify,
-    config: BroadcastConfig,
-    tz: ZoneInfo,
-    now: datetime | None = None,
+    session: AsyncSession, *, config: BroadcastConfig, tz: ZoneInfo, now: datetime | None = None
 ) -> dict[str, int]:
+    """Reminds units that have not acknowledged, and tells their officers once the deadline passed.
+    Everything is queued in the caller's transaction."""
     now = now or utcnow()
     reminded = reported = 0
     for b in await _claim(
-        db, "reminded_at", now=now, before=timedelta(hours=config.ack_reminder_before_hours)
+        session, "reminded_at", now=now, before=timedelta(hours=config.ack_reminder_before_hours)
     ):
         if b.ack_deadline is not None and b.ack_deadline <= now:
             continue  # too late to remind: the report below covers it
-        reminded += await _remind(db, b, transport=transport, config=config, tz=tz)
-    for b in await _claim(db, "ack_reported_at", now=now, before=timedelta(0)):
-        reported += await _report_silent(db, b, notify=notify, tz=tz)
+        reminded += await _remind(session, b, tz=tz)
+    for b in await _claim(session, "ack_reported_at", now=now, before=timedelta(0)):
+        reported += await _report_silent(session, b, tz=tz)
     return {"ack_reminders": reminded, "ack_reports": reported}
 
 
-async def _remind(
-    db: Database, b: Broadcast, *, transport: Transport, config: BroadcastConfig, tz: ZoneInfo
-) -> int:
-    async with db.transaction() as s:
-        units = [u.id for u in await silent_units(s, broadcast_id=b.id)]
-        chats = list(
-            await s.scalars(
-                select(Delivery.telegram_chat_id).where(
-                    Delivery.broadcast_id == b.id,
-                    Delivery.status == Outcome.sent,
-                    Delivery.unit_id.in_(units),
-                )
+async def _remind(session: AsyncSession, b: Broadcast, *, tz: ZoneInfo) -> int:
+    units = [u.id for u in await silent_units(session, broadcast_id=b.id)]
+    rows = (
+        await session.execute(
+            select(
+                OutboxMessage.address,
+                OutboxMessage.channel,
+                OutboxMessage.chat_kind,
+                OutboxMessage.chat_id,
+                OutboxMessage.unit_id,
+            ).where(
+                OutboxMessage.broadcast_id == b.id,
+                OutboxMessage.status == Outcome.sent,
+                OutboxMessage.unit_id.in_(units),
             )
         )
+    ).all()
     markup = build_markup(Content(kind=PartKind.text, html="-"), ack_for=b.id)
     part = Part(PartKind.text, reminder_text(b, tz), markup=markup)
-    sent = 0
-    for chat in chats:
-        try:
-            await transport.send(chat, part)
-            sent += 1
-        except SendError:
-            pass
-        await asyncio.sleep(1.0 / config.rate_per_sec)
-    return sent
+    for address, channel, chat_kind, chat_id, unit_id in rows:
+        enqueue(
+            session,
+            kind=Kind.ack_reminder,
+            address=address,
+            channel=channel,
+            chat_kind=chat_kind,
+            chat_id=chat_id,
+            unit_id=unit_id,
+            parts=[part],
+        )
+    return len(rows)
 
 
-async def _report_silent(db: Database, b: Broadcast, *, notify: Notify, tz: ZoneInfo) -> int:
-    async with db.transaction() as s:
-        units = await silent_units(s, broadcast_id=b.id)
-        by_parent: dict[int | None, list[OrgUnit]] = defaultdict(list)
-        for u in units:
-            by_parent[u.parent_id].append(u)
-        officers: dict[int | None, list[int | None]] = {}
-        for parent_id in by_parent:
-            officers[parent_id] = list(
-                await s.scalars(
-                    select(RoleAssignment.person_id).where(
-                        RoleAssignment.unit_id == parent_id, RoleAssignment.role == Role.officer
-                    )
-                )
-            ) or [b.author_id]  # nobody there: the author hears it
+async def _report_silent(session: AsyncSession, b: Broadcast, *, tz: ZoneInfo) -> int:
+    units = await silent_units(session, broadcast_id=b.id)
+    by_parent: dict[int | None, list[OrgUnit]] = defaultdict(list)
+    for u in units:
+        by_parent[u.parent_id].append(u)
     told = 0
     for parent_id, silent in by_parent.items():
-        for person_id in officers[parent_id]:
-            await notify(person_id, silent_report_text(b, silent, tz))
-            told += 1
+        officers: list[int | None] = list(
+            await session.scalars(
+                select(RoleAssignment.person_id).where(
+                    RoleAssignment.unit_id == parent_id, RoleAssignment.role == Role.officer
+                )
+            )
+        ) or [b.author_id]  # nobody there: the author hears it
+        for person_id in officers:
+            told += await notify_person(
+                session,
+                kind=Kind.ack_escalation,
+                person_id=person_id,
+                unit_id=parent_id,
+                parts=[text(silent_report_text(b, silent, tz))],
+            )
     return told

@@ -24,9 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from broadcasts.models import Delivery, Outcome
 from common.errors import DomainError
 from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment
+from outbox.models import Kind, OutboxMessage, Outcome
 from storage.base import utcnow
 
 
@@ -207,6 +207,7 @@ async def materialise(session: AsyncSession, *, broadcast_id: int, spec: Audienc
     roots, excluded = await _resolve_paths(session, spec)
     root_paths = [u.path for u in roots]
     q = _recipients(spec, root_paths, excluded, active=True).subquery()
+    now = utcnow()
     rows = select(
         literal(broadcast_id),
         q.c.chat_id,
@@ -216,21 +217,27 @@ async def materialise(session: AsyncSession, *, broadcast_id: int, spec: Audienc
         q.c.tg_user,
         literal(Outcome.pending.value),
         literal(0),
-        literal(utcnow(), Delivery.updated_at.type),
+        literal(Kind.broadcast.value),
+        literal("telegram"),  # the chat's messenger
+        literal(now, OutboxMessage.created_at.type),
+        literal(now, OutboxMessage.updated_at.type),
     ).order_by(q.c.chat_id)
     cols = [
         "broadcast_id",
         "chat_id",
-        "telegram_chat_id",
+        "address",
         "chat_kind",
         "unit_id",
-        "telegram_user_id",
+        "user_id",
         "status",
         "attempts",
+        "kind",
+        "channel",
+        "created_at",
         "updated_at",
     ]
-    await session.execute(insert(Delivery).from_select(cols, rows))
-    total = await session.scalar(select(func.count()).where(Delivery.broadcast_id == broadcast_id)) or 0
+    await session.execute(insert(OutboxMessage).from_select(cols, rows))
+    total = await session.scalar(select(func.count()).where(OutboxMessage.broadcast_id == broadcast_id)) or 0
     skipped_q = _recipients(spec, root_paths, excluded, active=False).subquery()
     skipped = await session.scalar(select(func.count()).select_from(skipped_q)) or 0
     return int(total), int(skipped)

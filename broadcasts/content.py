@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from broadcasts import html
 from common.errors import DomainError
+from outbox.parts import Button, Markup, Part, PartKind
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -23,31 +23,6 @@ ACK_PREFIX = "bc:ack:"
 class ContentError(DomainError, ValueError):
     status = 422
     code = "bad_content"
-
-
-class PartKind(StrEnum):
-    text = "text"
-    photo = "photo"
-    document = "document"
-
-
-@dataclass(frozen=True)
-class Button:
-    text: str
-    url: str | None = None
-    callback_data: str | None = None
-
-
-Markup = tuple[tuple[Button, ...], ...]
-
-
-@dataclass(frozen=True)
-class Part:
-    kind: PartKind
-    html: str
-    media: str | None = None  # a file_id, an URL, or a local path the transport uploads
-    filename: str | None = None
-    markup: Markup | None = None
 
 
 @dataclass

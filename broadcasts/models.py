@@ -1,4 +1,5 @@
-"""Broadcasts, their per-recipient delivery records, acknowledgments and schedules."""
+"""Broadcasts, their acknowledgments and schedules. Their per-recipient records are outbox messages
+(`outbox.models.OutboxMessage` with `kind = broadcast`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 import archive.models  # noqa: F401  (a broadcast may refer to a Document)
@@ -23,22 +24,6 @@ class Status(StrEnum):
     done = "done"
     cancelled = "cancelled"
     failed = "failed"
-
-
-class Outcome(StrEnum):
-    """A delivery record's status. `retrying` will be tried again; `failed`/`blocked` are final."""
-
-    pending = "pending"
-    sending = "sending"
-    retrying = "retrying"
-    sent = "sent"
-    failed = "failed"
-    blocked = "blocked"
-    cancelled = "cancelled"
-    recalled = "recalled"
-
-
-OPEN_OUTCOMES = (Outcome.pending, Outcome.retrying, Outcome.sending)
 
 
 class Broadcast(TimestampMixin, Base):
@@ -71,34 +56,6 @@ class Broadcast(TimestampMixin, Base):
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class Delivery(Base):
-    """One recipient chat of one broadcast; written before (claim) and after each send."""
-
-    __tablename__ = "broadcast_deliveries"
-    __table_args__ = (
-        UniqueConstraint("broadcast_id", "chat_id", name="uq_broadcast_deliveries_chat"),
-        Index("ix_broadcast_deliveries_queue", "broadcast_id", "status", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
-    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id"))
-    telegram_chat_id: Mapped[int] = mapped_column(BigInteger)
-    chat_kind: Mapped[str] = mapped_column(String(16))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True, index=True)
-    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default=Outcome.pending)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    deferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    message_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Acknowledgment(Base):

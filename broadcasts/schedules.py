@@ -23,6 +23,9 @@ from broadcasts.models import Broadcast, BroadcastSchedule, ScheduleState, Statu
 from broadcasts.recurrence import RuleError
 from directory.access import Scope
 from directory.models import Role
+from outbox.models import Kind
+from outbox.parts import text
+from outbox.service import notify_person
 from storage.base import utcnow
 from storage.db import Database
 
@@ -124,7 +127,7 @@ async def _run_schedule(
                 .where(BroadcastSchedule.id == schedule_id)
                 .values(missed_count=BroadcastSchedule.missed_count + 1, last_missed_at=now)
             )
-            out.missed.append((template.author_id, _missed_text(template.title, due, tz)))
+            await _tell_missed(s, out, template.author_id, _missed_text(template.title, due, tz))
             return
         copy = _copy(template, schedule_id)
         s.add(copy)
@@ -151,10 +154,16 @@ async def _run_one_off(
         await s.refresh(b)
         if now - b.scheduled_at > grace:
             b.status, b.note, b.finished_at = Status.cancelled, "missed", now
-            out.missed.append((b.author_id, _missed_text(b.title, b.scheduled_at, tz)))
+            await _tell_missed(s, out, b.author_id, _missed_text(b.title, b.scheduled_at, tz))
             return
         await service.start_sending(s, broadcast=b)
         out.fired.append(b.id)
+
+
+async def _tell_missed(s: AsyncSession, out: RunSummary, author_id: int | None, body: str) -> None:
+    """The author hears of a missed send in the same transaction that records it."""
+    out.missed.append((author_id, body))
+    await notify_person(s, kind=Kind.schedule_notice, person_id=author_id, parts=[text(body)])
 
 
 def _missed_text(title: str, due: datetime, tz: ZoneInfo) -> str:

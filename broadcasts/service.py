@@ -3,6 +3,7 @@ with cancelled and failed. Services take the session explicitly and only flush."
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -10,13 +11,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts import audience
+from broadcasts import html as tg_html
 from broadcasts.audience import AudienceSpec
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, ContentError
 from broadcasts.errors import BroadcastError, Forbidden, InvalidState, NotFound
-from broadcasts.models import OPEN_OUTCOMES, Broadcast, Delivery, Outcome, Status
+from broadcasts.models import Broadcast, Status
 from directory.access import Scope
-from directory.models import Role
+from directory.models import Role, RoleAssignment
+from outbox.models import OPEN_OUTCOMES, Kind, OutboxMessage, Outcome
+from outbox.parts import buttons, text
+from outbox.service import notify_person
 from storage.base import utcnow
 
 EDITABLE = (Status.draft, Status.submitted)
@@ -129,7 +134,43 @@ async def submit(
     b.requires_approval = needs_approval(config, p)
     b.status = Status.submitted if b.requires_approval else Status.approved
     await session.flush()
+    if b.requires_approval:
+        await ask_approvers(session, b)
     return b
+
+
+APPROVE_PREFIX = "bca:approve:"
+
+
+async def ask_approvers(session: AsyncSession, b: Broadcast) -> int:
+    """Approvers and admins over the audience (never the author) get the text with a button to approve,
+    whichever way the broadcast was submitted (chat, API or console)."""
+    roots = await audience.root_units(session, AudienceSpec.from_dict(b.audience))
+    ancestors = {int(x) for r in roots for x in r.path.strip("/").split("/") if x}
+    person_ids = await session.scalars(
+        select(RoleAssignment.person_id)
+        .where(
+            RoleAssignment.unit_id.in_(ancestors),
+            RoleAssignment.role.in_([Role.approver.value, Role.admin.value]),
+            RoleAssignment.person_id != (b.author_id or 0),
+        )
+        .distinct()
+    )
+    body = (tg_html.split(b.content.get("html", ""), 3000) or [""])[0]
+    note = f"📝 Tin chờ duyệt: «{html.escape(b.title)}» — {b.total} nơi nhận.\n\n{body}"
+    part = text(note, buttons([("✅ Duyệt và gửi", f"{APPROVE_PREFIX}{b.id}")]))
+    told = 0
+    for person_id in person_ids:
+        told += await notify_person(
+            session, kind=Kind.approval_request, person_id=person_id, parts=[part], ref={"broadcast_id": b.id}
+        )
+    return told
+
+
+async def approve_and_schedule(session: AsyncSession, *, scope: Scope, broadcast_id: int) -> Broadcast:
+    """An approver's yes: the broadcast goes out at its time (or now), one step for chat and API."""
+    b = await approve(session, scope=scope, broadcast_id=broadcast_id)
+    return await schedule(session, scope=None, broadcast_id=b.id, at=b.scheduled_at)
 
 
 async def approve(session: AsyncSession, *, scope: Scope, broadcast_id: int) -> Broadcast:
@@ -205,8 +246,10 @@ async def cancel(session: AsyncSession, *, scope: Scope | None, broadcast_id: in
         raise InvalidState("not_cancellable", "Tin đã gửi xong hoặc đã huỷ.")
     b.status, b.finished_at = Status.cancelled, utcnow()
     result = await session.execute(
-        update(Delivery)
-        .where(Delivery.broadcast_id == b.id, Delivery.status.in_([Outcome.pending, Outcome.retrying]))
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.broadcast_id == b.id, OutboxMessage.status.in_([Outcome.pending, Outcome.retrying])
+        )
         .values(status=Outcome.cancelled, updated_at=utcnow())
     )
     await session.flush()
@@ -216,8 +259,8 @@ async def cancel(session: AsyncSession, *, scope: Scope | None, broadcast_id: in
 async def finish_if_complete(session: AsyncSession, *, broadcast_id: int) -> bool:
     """Marks a sending broadcast done once no record is open; done is `failed` if none arrived."""
     open_left = await session.scalar(
-        select(Delivery.id)
-        .where(Delivery.broadcast_id == broadcast_id, Delivery.status.in_(OPEN_OUTCOMES))
+        select(OutboxMessage.id)
+        .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status.in_(OPEN_OUTCOMES))
         .limit(1)
     )
     if open_left is not None:
@@ -226,7 +269,9 @@ async def finish_if_complete(session: AsyncSession, *, broadcast_id: int) -> boo
     if b.status != Status.sending:
         return False
     sent = await session.scalar(
-        select(Delivery.id).where(Delivery.broadcast_id == b.id, Delivery.status == Outcome.sent).limit(1)
+        select(OutboxMessage.id)
+        .where(OutboxMessage.broadcast_id == b.id, OutboxMessage.status == Outcome.sent)
+        .limit(1)
     )
     b.status = Status.done if sent is not None else Status.failed
     b.finished_at = utcnow()

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts import service
 from broadcasts.audience import AudienceSpec
-from broadcasts.models import Acknowledgment, Broadcast, Delivery, Outcome
+from broadcasts.models import Acknowledgment, Broadcast
 from directory.models import Chat, OrgUnit
+from outbox.models import OutboxMessage, Outcome
 
 OUTCOME_LABELS = {
     Outcome.sent: "đã gửi",
@@ -73,9 +74,9 @@ class Stats:
 
 async def by_outcome(session: AsyncSession, *, broadcast_id: int) -> dict[str, int]:
     rows = await session.execute(
-        select(Delivery.status, func.count())
-        .where(Delivery.broadcast_id == broadcast_id)
-        .group_by(Delivery.status)
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .group_by(OutboxMessage.status)
     )
     return {status: int(n) for status, n in rows.tuples()}
 
@@ -99,11 +100,11 @@ async def _by_unit(session: AsyncSession, b: Broadcast) -> list[UnitStats]:
     )
     acked = select(Acknowledgment.chat_id).where(Acknowledgment.broadcast_id == b.id).distinct().subquery()
     rows = await session.execute(
-        select(OrgUnit.path, Delivery.status, func.count(), func.count(acked.c.chat_id))
-        .join(OrgUnit, OrgUnit.id == Delivery.unit_id)
-        .outerjoin(acked, acked.c.chat_id == Delivery.chat_id)
-        .where(Delivery.broadcast_id == b.id)
-        .group_by(OrgUnit.path, Delivery.status)
+        select(OrgUnit.path, OutboxMessage.status, func.count(), func.count(acked.c.chat_id))
+        .join(OrgUnit, OrgUnit.id == OutboxMessage.unit_id)
+        .outerjoin(acked, acked.c.chat_id == OutboxMessage.chat_id)
+        .where(OutboxMessage.broadcast_id == b.id)
+        .group_by(OrgUnit.path, OutboxMessage.status)
     )
     counts: dict[int, Counter[str]] = defaultdict(Counter)
     acks: Counter[int] = Counter()
@@ -127,18 +128,18 @@ def recipients_query(
     broadcast_id: int, *, status: str | None = None, unit_id: int | None = None, chat_kind: str | None = None
 ) -> Select[Any]:
     q = (
-        select(Delivery, Chat.title, OrgUnit.name)
-        .join(Chat, Chat.id == Delivery.chat_id)
-        .outerjoin(OrgUnit, OrgUnit.id == Delivery.unit_id)
-        .where(Delivery.broadcast_id == broadcast_id)
-        .order_by(Delivery.id)
+        select(OutboxMessage, Chat.title, OrgUnit.name)
+        .join(Chat, Chat.id == OutboxMessage.chat_id)
+        .outerjoin(OrgUnit, OrgUnit.id == OutboxMessage.unit_id)
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+        .order_by(OutboxMessage.id)
     )
     if status:
-        q = q.where(Delivery.status == status)
+        q = q.where(OutboxMessage.status == status)
     if unit_id is not None:
-        q = q.where(Delivery.unit_id == unit_id)
+        q = q.where(OutboxMessage.unit_id == unit_id)
     if chat_kind:
-        q = q.where(Delivery.chat_kind == chat_kind)
+        q = q.where(OutboxMessage.chat_kind == chat_kind)
     return q
 
 

@@ -3,6 +3,7 @@ inline buttons, and pick one to receive its summary and its file."""
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -10,6 +11,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import SendDocument
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -19,12 +21,14 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from archive.documents import files_of, search_words, tags_of
+from archive.documents import files_of, remember_telegram_file, search_words, tags_of
 from archive.search import PAGE_SIZE, Page, Viewer, search, visible_document
+from bot.replies import send_then
 from common.vietnamese import fold, format_date
 from directory.access import scope_for_telegram_user
 from handlers.basics import NOT_REGISTERED
 from handlers.menu import main_menu
+from storage.db import Database
 
 ARCHIVE_BUTTON = "📚 Tra cứu văn bản"
 ASK_QUERY = "🔎 Xin gõ từ khoá hoặc số văn bản cần tìm, ví dụ: <code>chi thi 07</code> hoặc <code>178</code>."
@@ -132,7 +136,15 @@ async def turn_page(query: CallbackQuery, callback_data: PageCb, session: AsyncS
     await query.answer()
 
 
-async def open_document(query: CallbackQuery, callback_data: DocCb, session: AsyncSession, bot: Bot) -> None:
+async def _remember_file_id(db: Database, file_row_id: int, sent: Message) -> None:
+    """Telegram keeps an uploaded file: the next reader gets it by file_id, without a new upload."""
+    if sent.document is not None:
+        await remember_telegram_file(db, file_row_id=file_row_id, file_id=sent.document.file_id)
+
+
+async def open_document(
+    query: CallbackQuery, callback_data: DocCb, session: AsyncSession, bot: Bot, db: Database
+) -> None:
     viewer = await _viewer(session, query.from_user.id)
     doc = (
         await visible_document(session, viewer=viewer, document_id=callback_data.document_id)
@@ -161,11 +173,15 @@ async def open_document(query: CallbackQuery, callback_data: DocCb, session: Asy
     await bot.send_message(chat_id, "\n".join(lines))
     files = await files_of(session, document_id=doc.id)
     for f in files:
-        sent = await bot.send_document(
-            chat_id, f.telegram_file_id or BufferedInputFile(f.data, filename=f.filename), caption=doc.label
+        send = SendDocument(
+            chat_id=chat_id,
+            document=f.telegram_file_id or BufferedInputFile(f.data, filename=f.filename),
+            caption=doc.label,
         )
-        if f.telegram_file_id is None and sent.document is not None:
-            f.telegram_file_id = sent.document.file_id
+        if f.telegram_file_id is not None:
+            await bot(send)
+        else:
+            await send_then(bot, send, partial(_remember_file_id, db, f.id))
     if not files and body:
         name = fold(f"{doc.kind} {doc.number}").replace("/", "-").replace(" ", "-") or f"van-ban-{doc.id}"
         await bot.send_document(

@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts import acks, service
 from broadcasts.content import ACK_PREFIX, Content, build_markup, parse_ack_callback
-from broadcasts.errors import BroadcastError
-from broadcasts.telegram import to_inline
+from outbox.telegram import to_inline
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +25,18 @@ async def on_ack(query: CallbackQuery, session: AsyncSession) -> None:
     if broadcast_id is None or not isinstance(message, Message):
         await query.answer()
         return
-    try:
-        result = await acks.record_ack(
-            session,
-            broadcast_id=broadcast_id,
-            telegram_chat_id=message.chat.id,
-            telegram_user_id=query.from_user.id,
-        )
-    except BroadcastError as exc:
-        await query.answer(exc.message)
-        return
+    result = await acks.record_ack(
+        session,
+        broadcast_id=broadcast_id,
+        telegram_chat_id=message.chat.id,
+        telegram_user_id=query.from_user.id,
+    )
     await query.answer(ALREADY if not result.created else LATE if result.late else THANKS)
     if not result.created:
         return
     b = await service.get(session, broadcast_id)
     markup = build_markup(Content.from_dict(b.content), ack_for=b.id, ack_count=result.count)
-    try:
-        await message.edit_reply_markup(reply_markup=to_inline(markup))
-    except TelegramBadRequest as exc:  # a reminder message, or the same count already shown
-        log.info("ack button not updated: %s", exc.message)
+    await message.edit_reply_markup(reply_markup=to_inline(markup))  # after the commit (bot/replies.py)
 
 
 def build_router() -> Router:

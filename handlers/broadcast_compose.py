@@ -18,14 +18,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcasts import audience, service
-from broadcasts import html as tg_html
 from broadcasts.audience import AudienceSpec, Target
 from broadcasts.config import BroadcastConfig
-from broadcasts.errors import BroadcastError
 from common.vietnamese import VN_TZ, format_datetime, parse_date
 from config.settings import Settings
-from directory import people, tree
-from directory.access import AccessDenied, Scope, scope_for_telegram_user
+from directory import tree
+from directory.access import Scope, scope_for_telegram_user
 from directory.models import OrgUnit, Role
 
 NOT_OFFICER = "Chức năng phát tin dành cho cán bộ công đoàn."
@@ -249,39 +247,21 @@ async def _finish(
         return
     data = await state.get_data()
     await state.clear()
-    try:
-        b = await _create(session, scope, data, BroadcastConfig.from_settings(settings))
-        b.progress_chat_id = chat_message.chat.id
-        b.scheduled_at = at
-        if b.status == "submitted":
-            await _ask_approvers(event, session, b)
-            text = "📨 Tin cần lãnh đạo duyệt trước khi gửi. Loa đã chuyển tin tới người duyệt."
-        else:
-            b = await service.schedule(session, scope=scope, broadcast_id=b.id, at=at)
-            text = (
-                f"🕒 Đã hẹn gửi lúc {format_datetime(at)}."
-                if at
-                else f"📤 Bắt đầu gửi tới {b.total} nơi nhận. Tiến độ sẽ được cập nhật tại đây."
-            )
-    except (BroadcastError, AccessDenied) as exc:
-        text = f"Không gửi được: {exc.message}"
+    b = await _create(session, scope, data, BroadcastConfig.from_settings(settings))
+    b.progress_chat_id = chat_message.chat.id
+    b.scheduled_at = at
+    if b.status == "submitted":
+        text = "📨 Tin cần lãnh đạo duyệt trước khi gửi. Loa đã chuyển tin tới người duyệt."
+    else:
+        b = await service.schedule(session, scope=scope, broadcast_id=b.id, at=at)
+        text = (
+            f"🕒 Đã hẹn gửi lúc {format_datetime(at)}."
+            if at
+            else f"📤 Bắt đầu gửi tới {b.total} nơi nhận. Tiến độ sẽ được cập nhật tại đây."
+        )
     if isinstance(event, CallbackQuery):
         await event.answer()
     await chat_message.answer(text)
-
-
-async def _ask_approvers(event: CallbackQuery | Message, session: AsyncSession, b: Any) -> None:
-    roots = await audience.root_units(session, AudienceSpec.from_dict(b.audience))
-    ancestors = {int(x) for r in roots for x in r.path.strip("/").split("/")}
-    approvers = await people.telegram_ids_with_roles(
-        session, unit_ids=ancestors, roles=[Role.approver, Role.admin], exclude_person_id=b.author_id
-    )
-    markup = InlineKeyboardMarkup(inline_keyboard=[[_btn("✅ Duyệt và gửi", f"bca:approve:{b.id}")]])
-    body = (tg_html.split(b.content.get("html", ""), 3000) or [""])[0]
-    text = f"📝 Tin chờ duyệt: «{html.escape(b.title)}» — {b.total} nơi nhận.\n\n{body}"
-    assert event.bot is not None
-    for tg_user in approvers:
-        await event.bot.send_message(tg_user, text, reply_markup=markup)
 
 
 async def approve(query: CallbackQuery, session: AsyncSession) -> None:
@@ -290,12 +270,7 @@ async def approve(query: CallbackQuery, session: AsyncSession) -> None:
     if scope is None:
         await query.answer(NOT_OFFICER)
         return
-    try:
-        b = await service.approve(session, scope=scope, broadcast_id=broadcast_id)
-        b = await service.schedule(session, scope=None, broadcast_id=b.id, at=b.scheduled_at)
-    except (BroadcastError, AccessDenied) as exc:
-        await query.answer(exc.message, show_alert=True)
-        return
+    b = await service.approve_and_schedule(session, scope=scope, broadcast_id=broadcast_id)
     await query.answer("Đã duyệt.")
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
@@ -311,5 +286,5 @@ def build_router() -> Router:
     router.callback_query.register(send_now, Compose.audience, F.data == "bcw:now")
     router.callback_query.register(ask_time, Compose.audience, F.data == "bcw:later")
     router.callback_query.register(on_tree, Compose.audience, F.data.startswith("bcw:"))
-    router.callback_query.register(approve, F.data.startswith("bca:approve:"))
+    router.callback_query.register(approve, F.data.startswith(service.APPROVE_PREFIX))
     return router

@@ -22,7 +22,7 @@ from directory.browse import (
     units_by_paths,
     upper_units,
 )
-from directory.linking import LinkError, create_link_code, list_blocks
+from directory.linking import create_link_code, list_blocks
 from directory.models import UNIT_KIND_LABELS, Block, OrgUnit, Role
 from handlers.basics import NOT_REGISTERED
 from handlers.menu import ME_BUTTON, main_menu
@@ -146,11 +146,7 @@ def _match_block(blocks: list[Block], typed: str) -> Block | None:
 async def _send_code(
     message: Message, session: AsyncSession, scope: Scope, unit: OrgUnit, block: Block | None
 ) -> None:
-    try:
-        code = await create_link_code(session, scope=scope, unit=unit, block=block.code if block else None)
-    except LinkError as exc:
-        await message.answer(exc.message)
-        return
+    code = await create_link_code(session, scope=scope, unit=unit, block=block.code if block else None)
     me_ = await message.bot.me()  # type: ignore[union-attr]
     target = f"{escape(unit.name)}" + (f" — {escape(block.name)}" if block else "")
     await message.answer(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.access import scope_for_telegram_user
 from directory.chats import GROUP_TYPES, migrate_group, record_bot_membership
-from directory.linking import LinkError, bind_group
+from directory.linking import bind_group
 
 GROUP_HELLO = (
     "Xin chào cả nhóm! Loa sẽ chuyển văn bản chỉ đạo, tin tuyên truyền và nhắc báo cáo tới nhóm này.\n"
@@ -74,17 +74,13 @@ async def link_group(message: Message, command: CommandObject, session: AsyncSes
         if message.from_user
         else None
     )
-    try:
-        bound = await bind_group(
-            session,
-            scope=scope,
-            raw_code=command.args.split()[0],
-            telegram_chat_id=message.chat.id,
-            title=message.chat.title or "",
-        )
-    except LinkError as exc:
-        await message.reply("⚠️ " + exc.message)
-        return
+    bound = await bind_group(
+        session,
+        scope=scope,
+        raw_code=command.args.split()[0],
+        telegram_chat_id=message.chat.id,
+        title=message.chat.title or "",
+    )
     block = f" — {escape(bound.block.name)}" if bound.block else ""
     await message.reply(BOUND.format(unit=escape(bound.unit.name), block=block))
 

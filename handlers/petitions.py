@@ -14,14 +14,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from archive.petition_delivery import ActionCb, deliver_answer, notify
+from archive import petition_delivery as petition_service
+from archive.petition_delivery import ACTION_PREFIX
 from archive.petitions import (
     CATEGORIES,
-    PetitionError,
-    answer_petition,
-    forward_petition,
     petition_for_message,
-    submit_petition,
 )
 from archive.registry import Petition
 from common.vietnamese import fold
@@ -54,6 +51,11 @@ class PetitionAnswer(StatesGroup):
 
 class CategoryCb(CallbackData, prefix="knc"):
     code: str
+
+
+class ActionCb(CallbackData, prefix=ACTION_PREFIX):
+    action: str  # answer | forward
+    petition_id: int
 
 
 class AnonCb(CallbackData, prefix="kna"):
@@ -124,24 +126,18 @@ async def chose_anonymity(
         await state.clear()
         await query.answer("Phiên gửi kiến nghị đã hết hạn, xin bắt đầu lại.", show_alert=True)
         return
-    try:
-        routing = await submit_petition(
-            session,
-            sender=person,
-            category=data["category"],
-            text=data.get("text") or "",
-            anonymous=callback_data.anonymous,
-            sender_chat_id=query.message.chat.id if query.message else query.from_user.id,
-            attachment_kind=data.get("kind"),
-            attachment_file_id=data.get("file_id"),
-            attachment_name=data.get("name"),
-        )
-    except PetitionError as exc:
-        await state.clear()
-        await query.answer(exc.message, show_alert=True)
-        return
     await state.clear()
-    await notify(bot, session, routing)
+    routing = await petition_service.submit(
+        session,
+        sender=person,
+        category=data["category"],
+        text=data.get("text") or "",
+        anonymous=callback_data.anonymous,
+        sender_chat_id=query.message.chat.id if query.message else query.from_user.id,
+        attachment_kind=data.get("kind"),
+        attachment_file_id=data.get("file_id"),
+        attachment_name=data.get("name"),
+    )
     whom = escape(routing.handling_unit.name) if routing.handling_unit else "Ban Chấp hành công đoàn cơ sở"
     whom = f"Chủ tịch công đoàn cơ sở và cán bộ {whom}"
     await query.answer()
@@ -154,18 +150,13 @@ async def _answer(message: Message, session: AsyncSession, bot: Bot, petition_id
     if scope is None:
         await message.answer(NOT_REGISTERED)
         return
-    try:
-        petition = await answer_petition(
-            session,
-            scope=scope,
-            petition_id=petition_id,
-            answer=message.text or "",
-            answered_by_id=scope.person_id,
-        )
-    except PetitionError as exc:
-        await message.answer(exc.message)
-        return
-    await deliver_answer(bot, petition)
+    petition, _ = await petition_service.answer(
+        session,
+        scope=scope,
+        petition_id=petition_id,
+        text_=message.text or "",
+        answered_by_id=scope.person_id,
+    )
     await message.answer(f"✅ Đã gửi trả lời kiến nghị <b>{petition.reference}</b> tới người gửi.")
 
 
@@ -204,12 +195,7 @@ async def on_action(
         await query.answer()
         await bot.send_message(query.from_user.id, ASK_ANSWER.format(ref=petition.reference))
         return
-    try:
-        routing = await forward_petition(session, scope=scope, petition_id=petition.id)
-    except PetitionError as exc:
-        await query.answer(exc.message, show_alert=True)
-        return
-    count = await notify(bot, session, routing, forwarded=True)
+    routing, count = await petition_service.forward(session, scope=scope, petition_id=petition.id)
     target = routing.handling_unit.name if routing.handling_unit else ""
     await query.answer(f"Đã chuyển lên {target} ({count} cán bộ nhận).", show_alert=True)
 

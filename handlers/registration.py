@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.browse import person_by_telegram, roles_with_units
 from directory.chats import register_private_chat
-from directory.invitations import InvitationError, redeem_invitation
+from directory.invitations import redeem_invitation
 from directory.models import DEPARTMENT_LABELS, ROLE_LABELS, Department, OrgUnit, Role, RoleAssignment
 from handlers.basics import NOT_REGISTERED, WELCOME
 from handlers.menu import main_menu
@@ -35,18 +35,14 @@ def role_line(assignment: RoleAssignment, unit: OrgUnit) -> str:
 async def start_with_token(message: Message, command: CommandObject, session: AsyncSession) -> None:
     user = message.from_user
     assert user is not None
-    try:
-        result = await redeem_invitation(
-            session,
-            token=(command.args or "").strip(),
-            telegram_user_id=user.id,
-            full_name=user.full_name,
-            username=user.username,
-            chat_id=message.chat.id,
-        )
-    except InvitationError as exc:
-        await message.answer("⚠️ " + exc.message, reply_markup=main_menu())
-        return
+    result = await redeem_invitation(
+        session,
+        token=(command.args or "").strip(),
+        telegram_user_id=user.id,
+        full_name=user.full_name,
+        username=user.username,
+        chat_id=message.chat.id,
+    )
     values = {
         "name": escape(result.person.full_name),
         "role": escape(ROLE_LABELS[result.role]),

@@ -20,7 +20,6 @@ from reports.audience import person_by_telegram, units_led_by
 from reports.errors import InvalidReply, ReportError
 from reports.forms import Form
 from reports.models import RoundStatus
-from reports.notify import deliver
 from reports.services import form_of_round, get_round, submit
 from reports.texts import issues_text, question_text, stored_text, summary_text
 from reports.validation import check_value, validate
@@ -174,8 +173,7 @@ async def confirm(chat_id: int, state: FSMContext, session: AsyncSession, bot: B
         return
     await state.clear()
     round_ = await get_round(session=session, round_id=data["round_id"])
-    # stored: a confirmation that cannot be sent (flood control, blocked) must not roll the report back
-    await deliver(bot, chat_id, stored_text(result, unit, round_))
+    await bot.send_message(chat_id, stored_text(result, unit, round_))  # sent after the commit
 
 
 async def on_text(message: Message, state: FSMContext, session: AsyncSession, bot: Bot) -> None:

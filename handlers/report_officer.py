@@ -24,10 +24,9 @@ from directory.access import Scope, scope_for_person
 from directory.models import OrgUnit, Role
 from reports.audience import person_by_telegram
 from reports.chart import completeness_chart
-from reports.errors import ReportError
 from reports.exports import export_xlsx
 from reports.models import ReportRound
-from reports.notify import notify_review, remind_missing
+from reports.notify import remind_missing, review_and_tell
 from reports.rollup import completeness, missing_units, totals
 from reports.services import (
     current_round_for_subtree,
@@ -36,7 +35,6 @@ from reports.services import (
     get_submission,
     latest_revision,
     pending_review,
-    review,
 )
 from reports.texts import stats_text, values_block
 
@@ -155,9 +153,7 @@ async def remind_now(query: CallbackQuery, session: AsyncSession, bot: Bot) -> N
     if round_.status == "closed":
         await query.answer("Kỳ báo cáo đã khoá sổ.", show_alert=True)
         return
-    result = await remind_missing(
-        session=session, sender=bot, round_=round_, root_path=unit.path, kind="manual"
-    )
+    result = await remind_missing(session=session, round_=round_, root_path=unit.path, kind="manual")
     await query.answer("Đã gửi nhắc.")
     await message.answer(
         f"🔔 Đã nhắc lại {result['sent']} người phụ trách của {result['missing']} đơn vị chưa nộp"
@@ -202,11 +198,7 @@ async def duyet(message: Message, command: CommandObject, session: AsyncSession)
 async def review_button(query: CallbackQuery, session: AsyncSession, state: FSMContext, bot: Bot) -> None:
     _, action, submission_id = (query.data or "").split(":")
     found = await officer_scope(session, query.from_user.id)
-    try:
-        submission = await get_submission(session=session, submission_id=int(submission_id))
-    except ReportError as exc:
-        await query.answer(exc.message, show_alert=True)
-        return
+    submission = await get_submission(session=session, submission_id=int(submission_id))
     unit = await session.get(OrgUnit, submission.unit_id)
     parent_path = unit.path.rsplit("/", 2)[0] + "/" if unit else "/"
     if found is None or unit is None or not found[0].allows(Role.officer, parent_path):
@@ -218,12 +210,7 @@ async def review_button(query: CallbackQuery, session: AsyncSession, state: FSMC
         await query.answer()
         await bot.send_message(query.from_user.id, ASK_COMMENT)
         return
-    try:
-        done = await review(session=session, submission_id=submission.id, reviewer_id=found[1], accept=True)
-    except ReportError as exc:
-        await query.answer(exc.message, show_alert=True)
-        return
-    await notify_review(session=session, sender=bot, submission=done)
+    await review_and_tell(session=session, submission_id=submission.id, reviewer_id=found[1], accept=True)
     await query.answer("Đã chấp nhận.")
     await bot.send_message(query.from_user.id, f"✅ Đã chấp nhận báo cáo của {escape(unit.name)}.")
 
@@ -235,19 +222,14 @@ async def review_comment(message: Message, session: AsyncSession, state: FSMCont
         await message.answer("Đã huỷ việc trả lại.")
         return
     found = await officer_scope(session, message.from_user.id)  # type: ignore[union-attr]
-    try:
-        done = await review(
-            session=session,
-            submission_id=data["submission_id"],
-            reviewer_id=found[1] if found else None,
-            accept=False,
-            comment=message.text,
-        )
-    except ReportError as exc:
-        await message.answer(escape(exc.message))
-        return
+    _, told = await review_and_tell(
+        session=session,
+        submission_id=data["submission_id"],
+        reviewer_id=found[1] if found else None,
+        accept=False,
+        comment=message.text,
+    )
     await state.clear()
-    told = await notify_review(session=session, sender=bot, submission=done)
     await message.answer(f"↩️ Đã trả lại báo cáo; đã báo cho {told} người phụ trách đơn vị.")
 
 

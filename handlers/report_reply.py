@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.models import OrgUnit
 from handlers import report_form
+from outbox.telegram import to_inline
 from reports.audience import person_by_telegram, units_led_by
 from reports.errors import InvalidReply, ReportError
 from reports.lines import parse_line, usage
-from reports.notify import deliver, request_markup, request_message
+from reports.notify import request_markup, request_message
 from reports.services import form_of_round, get_round, open_rounds_for_unit, submit
 from reports.texts import issues_text, stored_text
 
@@ -55,8 +56,7 @@ async def store_line(
     except ReportError as exc:
         await message.answer(escape(exc.message))
         return
-    # stored: a confirmation that cannot be sent (flood control, blocked) must not roll the report back
-    await deliver(message.bot, message.chat.id, stored_text(result, unit, round_))  # type: ignore[arg-type]
+    await message.answer(stored_text(result, unit, round_))  # sent after the commit (bot/replies.py)
 
 
 async def reply_to_request(message: Message, session: AsyncSession, bot: Bot) -> None:
@@ -111,7 +111,7 @@ async def baocao(message: Message, command: CommandObject, session: AsyncSession
             await message.answer(
                 f"📋 {escape(round_.title)} — <b>{escape(unit.name)}</b>\n"
                 f"Gửi một dòng: <code>/baocao {form.code} …</code>\n{usage(form)}",
-                reply_markup=request_markup(round_.id, unit.id),
+                reply_markup=to_inline(request_markup(round_.id, unit.id)),
             )
         return
     if len(choices) > 1:

@@ -19,7 +19,8 @@ from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignme
 class Recipient:
     person_id: int
     full_name: str
-    telegram_chat_id: int
+    telegram_chat_id: int  # the private chat's messenger id (an outbox record's address)
+    channel: str = "telegram"
 
 
 def ancestor_ids(path: str) -> list[int]:

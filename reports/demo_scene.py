@@ -198,7 +198,7 @@ async def play_report_scene(
             target_blocks=[BLOCK],
             now=now,
         )
-        asked = await announce_round(session=s, sender=loa.bot, round_=round_, now=now)
+        asked = await announce_round(session=s, round_=round_, now=now)
         round_id, title = round_.id, round_.title
     lines = [
         f"Biểu mẫu {CODE} ({len(FIELDS)} chỉ tiêu; kết nạp, giảm ≤ tổng số) — kỳ «{title}» cho khối "
@@ -244,7 +244,7 @@ async def play_report_scene(
     lines.append(
         f"Trong tuần, {quick} Chủ tịch CĐCS khác cũng nộp đúng hạn (ghi thẳng qua dịch vụ để demo chạy nhanh)"
     )
-    reminded = await send_reminders(db=loa.db, settings=loa.settings, sender=loa.bot, now=remind_at)
+    reminded = await send_reminders(db=loa.db, settings=loa.settings, now=remind_at)
     got = plain((await talks[e.id].next())["text"]).splitlines()[0]
     quiet = [len(await sandbox.get_messages(talks[u.id].chat)) == talks[u.id].seen for u in (a, b, c, d)]
     lines.append(
@@ -270,7 +270,7 @@ async def play_report_scene(
     lines.append(f"{format_date(late_at)}, sau hạn: {e.name} và {f.name} mới nộp → ghi «nộp muộn»")
 
     escalate_at = deadline + timedelta(days=2)
-    escalated = await escalate_overdue(db=loa.db, settings=loa.settings, sender=loa.bot, now=escalate_at)
+    escalated = await escalate_overdue(db=loa.db, settings=loa.settings, now=escalate_at)
     overdue = plain((await boss.next())["text"]).splitlines()
     lines.append(
         f"{format_date(escalate_at)}: {escalated['missing']} đơn vị chưa nộp → báo "

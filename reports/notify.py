@@ -1,61 +1,36 @@
 """Messages the reports domain sends: requests, reminders, escalations and review notices.
 
-`Sender` is the one seam to the messenger: an aiogram `Bot` satisfies it, and tests may pass any object
-with the same `send_message`. A failed delivery to one person never stops the others.
+They are outbox records, queued in the caller's transaction and sent after commit by the delivery engine
+(at the global rate, with retries). Once a request or reminder is sent, `on_request_sent` records its
+message ids, so a reply to it is read as that unit's report.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from datetime import datetime
 from html import escape
-from typing import Any, Protocol
+from typing import Any
 
-from aiogram.exceptions import TelegramRetryAfter
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit
+from outbox.models import Kind
+from outbox.outcomes import Claimed
+from outbox.parts import Markup, buttons, text
+from outbox.service import enqueue
 from reports.audience import Recipient, leaders_of, officers_over
 from reports.forms import Form
 from reports.lines import usage
 from reports.models import ReportMessage, ReportRound, ReportSubmission, SubmissionStatus
 from reports.rollup import missing_units
-from reports.services import form_of_round
+from reports.services import form_of_round, review
 from reports.validation import expected
 
 log = logging.getLogger(__name__)
-
-
-class Sender(Protocol):
-    async def send_message(
-        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
-    ) -> Any: ...
-
-
-async def deliver(
-    sender: Sender, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, *, attempts: int = 3
-) -> int | None:
-    """Send one message; returns its message_id, or None when it could not be delivered.
-
-    Flood control (RetryAfter) is honoured with a bounded number of attempts; anything else is final.
-    """
-    for _ in range(attempts):
-        try:
-            sent = await sender.send_message(chat_id, text, reply_markup=markup)
-        except TelegramRetryAfter as exc:
-            await asyncio.sleep(exc.retry_after)
-            continue
-        except Exception:
-            log.warning("could not deliver a report message to chat %s", chat_id, exc_info=True)
-            return None
-        return getattr(sent, "message_id", None)
-    log.warning("gave up delivering a report message to chat %s after %s attempts", chat_id, attempts)
-    return None
 
 
 def form_text(form: Form) -> str:
@@ -83,47 +58,54 @@ def request_text(round_: ReportRound, form: Form, unit: OrgUnit, *, reminder: bo
     )
 
 
-def request_markup(round_id: int, unit_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text="📝 Nhập theo mẫu", callback_data=f"rpf:start:{round_id}:{unit_id}")]
-        ]
-    )
+def request_markup(round_id: int, unit_id: int) -> Markup:
+    return buttons([("📝 Nhập theo mẫu", f"rpf:start:{round_id}:{unit_id}")])
 
 
 async def ask_units(
-    *, session: AsyncSession, sender: Sender, round_: ReportRound, units: list[OrgUnit], kind: str
+    *, session: AsyncSession, round_: ReportRound, units: list[OrgUnit], kind: str
 ) -> tuple[int, list[OrgUnit]]:
-    """Send the request (or a reminder) to each unit's leaders; returns (messages sent, unreachable units)."""
+    """Queue the request (or a reminder) to each unit's leaders; returns (messages queued, units with no
+    reachable leader)."""
     form = await form_of_round(session=session, round_=round_)
     leaders = await leaders_of(session, unit_ids=[u.id for u in units])
-    sent = 0
+    queued = 0
     unreachable: list[OrgUnit] = []
+    outbox_kind = Kind.report_request if kind == "request" else Kind.report_reminder
     for unit in units:
-        delivered = False
-        for person in leaders.get(unit.id, []):
-            text = request_text(round_, form, unit, reminder=kind != "request")
-            message_id = await deliver(
-                sender, person.telegram_chat_id, text, request_markup(round_.id, unit.id)
-            )
-            if message_id is None:
-                continue
-            delivered = True
-            sent += 1
-            session.add(
-                ReportMessage(
-                    round_id=round_.id,
-                    unit_id=unit.id,
-                    person_id=person.person_id,
-                    telegram_chat_id=person.telegram_chat_id,
-                    message_id=message_id,
-                    kind=kind,
-                )
-            )
-        if not delivered:
+        people = leaders.get(unit.id, [])
+        if not people:
             unreachable.append(unit)
-    await session.flush()
-    return sent, unreachable
+        body = request_text(round_, form, unit, reminder=kind != "request")
+        for person in people:
+            enqueue(
+                session,
+                kind=outbox_kind,
+                address=person.telegram_chat_id,
+                channel=person.channel,
+                person_id=person.person_id,
+                unit_id=unit.id,
+                parts=[text(body, request_markup(round_.id, unit.id))],
+                ref={"round_id": round_.id, "unit_id": unit.id, "person_id": person.person_id, "kind": kind},
+            )
+            queued += 1
+    return queued, unreachable
+
+
+async def on_request_sent(session: AsyncSession, record: Claimed, message_ids: list[int]) -> None:
+    """A request or reminder went out: a reply to any of its messages answers for that unit."""
+    ref = record.ref or {}
+    for message_id in message_ids:
+        session.add(
+            ReportMessage(
+                round_id=ref["round_id"],
+                unit_id=ref["unit_id"],
+                person_id=ref.get("person_id"),
+                telegram_chat_id=record.address,
+                message_id=message_id,
+                kind=ref.get("kind", "request"),
+            )
+        )
 
 
 def _unit_list(units: list[OrgUnit], limit: int = 50) -> str:
@@ -136,7 +118,6 @@ def _unit_list(units: list[OrgUnit], limit: int = 50) -> str:
 async def tell_officers_by_parent(
     *,
     session: AsyncSession,
-    sender: Sender,
     units: list[OrgUnit],
     header: str,
     markup_for: Any = None,
@@ -151,44 +132,46 @@ async def tell_officers_by_parent(
         if parent is None:
             continue
         officers: list[Recipient] = await officers_over(session, unit=group[0])
-        text = (
+        body = (
             f"{header}\nĐơn vị cấp trên: <b>{escape(parent.name)}</b> — {len(group)} đơn vị:\n"
             + _unit_list(group)
         )
+        markup = markup_for(parent) if markup_for else None
         for officer in officers:
-            markup = markup_for(parent) if markup_for else None
-            if await deliver(sender, officer.telegram_chat_id, text, markup) is not None:
-                sent += 1
+            enqueue(
+                session,
+                kind=Kind.report_escalation,
+                address=officer.telegram_chat_id,
+                channel=officer.channel,
+                person_id=officer.person_id,
+                unit_id=parent.id,
+                parts=[text(body, markup)],
+            )
+            sent += 1
     return sent
 
 
-def remind_markup(round_id: int, unit_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text="🔔 Nhắc lại", callback_data=f"rpo:remind:{round_id}:{unit_id}")]
-        ]
-    )
+def remind_markup(round_id: int, unit_id: int) -> Markup:
+    return buttons([("🔔 Nhắc lại", f"rpo:remind:{round_id}:{unit_id}")])
 
 
 async def remind_missing(
-    *, session: AsyncSession, sender: Sender, round_: ReportRound, root_path: str, kind: str
+    *, session: AsyncSession, round_: ReportRound, root_path: str, kind: str
 ) -> dict[str, int]:
     """Remind only the units in the subtree that have not submitted yet."""
     missing = await missing_units(session=session, round_id=round_.id, root_path=root_path)
-    sent, unreachable = await ask_units(
-        session=session, sender=sender, round_=round_, units=missing, kind=kind
-    )
+    sent, unreachable = await ask_units(session=session, round_=round_, units=missing, kind=kind)
     return {"missing": len(missing), "sent": sent, "unreachable": len(unreachable)}
 
 
-async def notify_review(*, session: AsyncSession, sender: Sender, submission: ReportSubmission) -> int:
+async def notify_review(*, session: AsyncSession, submission: ReportSubmission) -> int:
     round_ = await session.get(ReportRound, submission.round_id)
     unit = await session.get(OrgUnit, submission.unit_id)
     assert round_ is not None and unit is not None
     if submission.status == SubmissionStatus.accepted.value:
-        text = f"✅ Báo cáo {escape(round_.title)} của <b>{escape(unit.name)}</b> đã được chấp nhận."
+        body = f"✅ Báo cáo {escape(round_.title)} của <b>{escape(unit.name)}</b> đã được chấp nhận."
     else:
-        text = (
+        body = (
             f"↩️ Báo cáo {escape(round_.title)} của <b>{escape(unit.name)}</b> bị trả lại.\n"
             f"Lý do: {escape(submission.review_comment or '')}\n"
             "Xin sửa và gửi lại (trả lời tin nhắn yêu cầu hoặc bấm «📝 Nhập theo mẫu»)."
@@ -201,8 +184,16 @@ async def notify_review(*, session: AsyncSession, sender: Sender, submission: Re
             if submission.status == SubmissionStatus.accepted.value
             else request_markup(round_.id, unit.id)
         )
-        if await deliver(sender, person.telegram_chat_id, text, markup) is not None:
-            sent += 1
+        enqueue(
+            session,
+            kind=Kind.report_review,
+            address=person.telegram_chat_id,
+            channel=person.channel,
+            person_id=person.person_id,
+            unit_id=unit.id,
+            parts=[text(body, markup)],
+        )
+        sent += 1
     return sent
 
 
@@ -221,3 +212,18 @@ def overdue_header(round_: ReportRound, now: datetime) -> str:
         f"⚠️ <b>Quá hạn báo cáo</b>: {escape(round_.title)} (hạn {format_datetime(round_.deadline)}).\n"
         "Các đơn vị sau chưa nộp:"
     )
+
+
+async def review_and_tell(
+    *,
+    session: AsyncSession,
+    submission_id: int,
+    reviewer_id: int | None,
+    accept: bool,
+    comment: str | None = None,
+) -> tuple[ReportSubmission, int]:
+    """Accept or return a submission and tell the unit's leaders, in one transaction (chat and API)."""
+    done = await review(
+        session=session, submission_id=submission_id, reviewer_id=reviewer_id, accept=accept, comment=comment
+    )
+    return done, await notify_review(session=session, submission=done)

@@ -1,13 +1,15 @@
 """Scheduled report jobs: open rounds on schedule, announce them, remind the missing, escalate overdue.
 
 Every job is idempotent (what was done is recorded on the round in the same transaction) and returns a
-summary dict. They take the database, the settings and a `Sender` (the aiogram Bot in production).
+summary dict. They take the database and the settings; what they tell people goes into the outbox in
+the same transaction as the change it announces.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -17,7 +19,6 @@ from config.settings import Settings
 from directory.models import OrgUnit
 from reports.models import PeriodKind, ReportRound, ReportSchedule, ReportTarget, RoundStatus
 from reports.notify import (
-    Sender,
     ask_units,
     overdue_header,
     remind_markup,
@@ -29,11 +30,11 @@ from reports.rollup import missing_units
 from reports.services import current_template, open_round
 from storage.base import utcnow
 from storage.db import Database
+from storage.jobs import Guard
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
-    from bot.app import Loa
 
 log = logging.getLogger(__name__)
 REMINDER_HOUR = time(8, 0)
@@ -44,7 +45,7 @@ UNREACHABLE_HEADER = (
 
 
 async def announce_round(
-    *, session: AsyncSession, sender: Sender, round_: ReportRound, now: datetime | None = None
+    *, session: AsyncSession, round_: ReportRound, now: datetime | None = None
 ) -> dict[str, int]:
     """Send the request to every target unit's leaders; tell officers which units cannot be reached."""
     if round_.announced_at is not None:
@@ -58,19 +59,19 @@ async def announce_round(
         )
     )
     sent, unreachable = await ask_units(
-        session=session, sender=sender, round_=round_, units=units, kind="request"
+        session=session, round_=round_, units=units, kind="request"
     )
     told = 0
     if unreachable:
         header = f"{UNREACHABLE_HEADER}\nKỳ báo cáo: {round_.title}"
-        told = await tell_officers_by_parent(session=session, sender=sender, units=unreachable, header=header)
+        told = await tell_officers_by_parent(session=session, units=unreachable, header=header)
     round_.announced_at = now or utcnow()
     await session.flush()
     return {"targets": len(units), "sent": sent, "unreachable": len(unreachable), "officers_told": told}
 
 
 async def open_scheduled_rounds(
-    *, db: Database, settings: Settings, sender: Sender, now: datetime | None = None
+    *, db: Database, settings: Settings, now: datetime | None = None
 ) -> dict[str, Any]:
     now = now or utcnow()
     today = now.astimezone(settings.tz).date()
@@ -102,7 +103,7 @@ async def open_scheduled_rounds(
                 now=now,
             )
             opened.append(round_.id)
-    announced = await announce_pending(db=db, settings=settings, sender=sender, now=now)
+    announced = await announce_pending(db=db, settings=settings, now=now)
     summary = {"opened": opened, **announced}
     log.info("open_scheduled_rounds: %s", summary)
     return summary
@@ -119,7 +120,7 @@ async def _exists(session: AsyncSession, schedule_id: int, kind: PeriodKind, day
 
 
 async def announce_pending(
-    *, db: Database, settings: Settings, sender: Sender, now: datetime | None = None
+    *, db: Database, settings: Settings, now: datetime | None = None
 ) -> dict[str, int]:
     totals = {"announced": 0, "sent": 0, "unreachable": 0}
     async with db.transaction() as session:
@@ -129,7 +130,7 @@ async def announce_pending(
             )
         )
         for round_ in list(rounds):
-            result = await announce_round(session=session, sender=sender, round_=round_, now=now)
+            result = await announce_round(session=session, round_=round_, now=now)
             totals["announced"] += 1
             totals["sent"] += result["sent"]
             totals["unreachable"] += result["unreachable"]
@@ -150,7 +151,7 @@ def due_offsets(round_: ReportRound, now: datetime, settings: Settings) -> list[
 
 
 async def send_reminders(
-    *, db: Database, settings: Settings, sender: Sender, now: datetime | None = None
+    *, db: Database, settings: Settings, now: datetime | None = None
 ) -> dict[str, Any]:
     """At each configured offset, remind the units that have not submitted (once per offset)."""
     now = now or utcnow()
@@ -171,7 +172,6 @@ async def send_reminders(
             assert root is not None
             result = await remind_missing(
                 session=session,
-                sender=sender,
                 round_=round_,
                 root_path=root.path,
                 kind=f"reminder:{min(offsets)}",
@@ -185,7 +185,7 @@ async def send_reminders(
 
 
 async def escalate_overdue(
-    *, db: Database, settings: Settings, sender: Sender, now: datetime | None = None
+    *, db: Database, settings: Settings, now: datetime | None = None
 ) -> dict[str, Any]:
     """After the deadline, send each parent unit's officers the list of its units still missing (once)."""
     now = now or utcnow()
@@ -205,7 +205,6 @@ async def escalate_overdue(
             if missing:
                 summary["officers_told"] += await tell_officers_by_parent(
                     session=session,
-                    sender=sender,
                     units=missing,
                     header=overdue_header(round_, now),
                     markup_for=lambda parent, rid=round_.id: remind_markup(rid, parent.id),
@@ -217,19 +216,13 @@ async def escalate_overdue(
     return summary
 
 
-async def _run(job: Any, loa: Loa) -> dict[str, Any]:
-    result: dict[str, Any] = await job(db=loa.db, settings=loa.settings, sender=loa.bot)
-    return result
-
-
-def register_report_jobs(scheduler: BaseScheduler, loa: Loa) -> None:
-    """Add the report jobs to the process's scheduler (hourly; each is idempotent)."""
+def register_report_jobs(scheduler: BaseScheduler, *, db: Database, settings: Settings, guard: Guard) -> None:
+    """Add the report jobs to the process's scheduler; `guard` makes each act once across replicas."""
     for job, minutes in ((open_scheduled_rounds, 15), (send_reminders, 15), (escalate_overdue, 30)):
         scheduler.add_job(
-            _run,
+            guard(f"reports.{job.__name__}", partial(job, db=db, settings=settings)),
             "interval",
             minutes=minutes,
-            args=[job, loa],
             id=f"reports.{job.__name__}",
             coalesce=True,
             max_instances=1,

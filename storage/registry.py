@@ -13,6 +13,7 @@ def load_all_models() -> MetaData:
     import broadcasts.models  # noqa: F401
     import console.models  # noqa: F401
     import directory.models  # noqa: F401
+    import outbox.models  # noqa: F401
     import reports.models  # noqa: F401
     import storage.runtime_models  # noqa: F401
 

@@ -30,3 +30,13 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class JobLock(Base):
+    """A leadership lease among scheduler replicas when no Redis is configured (`storage.locks`)."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

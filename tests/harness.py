@@ -39,7 +39,7 @@ class BotHarness:
         sandbox: SandboxServer,
         *,
         mode: Mode = "polling",
-        roles: frozenset[Role] = frozenset({Role.bot, Role.api}),
+        roles: frozenset[Role] = frozenset({Role.bot, Role.api, Role.worker}),
         **overrides: Any,
     ) -> None:
         self.make_settings = make_settings

@@ -15,7 +15,6 @@ from broadcasts import aftercare, recurrence, schedules, service, stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, render_parts
 from broadcasts.models import Broadcast, BroadcastSchedule, Status
-from broadcasts.scheduled import pacer_for, transport_for
 from common.errors import DomainError
 from console import forms
 from console.broadcast_view import STATUS_LABELS, TARGET_LABELS, parts_view
@@ -156,8 +155,7 @@ def build_router() -> APIRouter:
         request: Request, broadcast_id: int, officer: PostingOfficerDep, session: SessionDep
     ) -> Response:
         async def run() -> None:
-            b = await service.approve(session, scope=officer.scope, broadcast_id=broadcast_id)
-            await service.schedule(session, scope=None, broadcast_id=b.id, at=b.scheduled_at)
+            await service.approve_and_schedule(session, scope=officer.scope, broadcast_id=broadcast_id)
 
         return await act(request, officer, session, broadcast_id, "approved", run)
 
@@ -208,46 +206,27 @@ def build_router() -> APIRouter:
 
     @router.post("/{broadcast_id}/correct")
     async def correct(
-        request: Request, broadcast_id: int, officer: PostingOfficerDep, loa: LoaDep
+        request: Request, broadcast_id: int, officer: PostingOfficerDep, session: SessionDep
     ) -> Response:
         form = await request.form()
-        return await _aftercare(request, officer, loa, broadcast_id, "corrected", form)
+
+        async def run() -> None:
+            await aftercare.correct(
+                session, scope=officer.scope, broadcast_id=broadcast_id, content=forms.content(form)
+            )
+
+        return await act(request, officer, session, broadcast_id, "corrected", run)
 
     @router.post("/{broadcast_id}/recall")
     async def recall(
-        request: Request, broadcast_id: int, officer: PostingOfficerDep, loa: LoaDep
+        request: Request, broadcast_id: int, officer: PostingOfficerDep, session: SessionDep, loa: LoaDep
     ) -> Response:
-        return await _aftercare(request, officer, loa, broadcast_id, "recalled", None)
+        config = BroadcastConfig.from_settings(loa.settings)
+
+        async def run() -> None:
+            await aftercare.recall(session, scope=officer.scope, broadcast_id=broadcast_id, config=config)
+
+        return await act(request, officer, session, broadcast_id, "recalled", run)
 
     return router
 
-
-async def _aftercare(
-    request: Request, officer: Officer, loa: Any, broadcast_id: int, notice: str, form: Any
-) -> Response:
-    """Correct and recall run their own transactions (as in the API), so they take the database itself."""
-    config = BroadcastConfig.from_settings(loa.settings)
-    try:
-        if form is not None:
-            await aftercare.correct(
-                loa.db,
-                scope=officer.scope,
-                broadcast_id=broadcast_id,
-                content=forms.content(form),
-                transport=transport_for(loa),
-                pacer=pacer_for(loa, config),
-            )
-        else:
-            await aftercare.recall(
-                loa.db,
-                scope=officer.scope,
-                broadcast_id=broadcast_id,
-                transport=transport_for(loa),
-                pacer=pacer_for(loa, config),
-                config=config,
-            )
-    except DomainError as exc:
-        async with loa.db.transaction() as session:
-            b = await _visible(session, officer, broadcast_id)
-            return await _page(request, officer, session, b, error=exc.message, status=exc.status)
-    return redirect(f"{PREFIX}/broadcasts/{broadcast_id}?notice={notice}")

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import LoaDep, SessionDep
+from api.deps import SessionDep
+from archive import petition_delivery as petition_service
 from archive import petitions
-from archive.petition_delivery import deliver_answer, notify
 from archive.petition_reports import list_petitions, officer_view, petition_stats
 from common.errors import DomainError
 from console import forms
@@ -21,7 +21,7 @@ from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOffice
 log = logging.getLogger(__name__)
 NOTICES = {
     "answered": "Đã gửi câu trả lời tới người kiến nghị.",
-    "answered_stored": "Đã lưu câu trả lời; chưa gửi được tới người kiến nghị qua chat.",
+    "answered_stored": "Đã lưu câu trả lời; người kiến nghị chưa liên lạc được qua chat.",
     "forwarded": "Đã chuyển kiến nghị lên cấp trên.",
     "closed": "Đã đóng kiến nghị.",
 }
@@ -84,44 +84,36 @@ def build_router() -> APIRouter:
 
     @router.post("/{petition_id}/answer")
     async def answer(
-        request: Request, petition_id: int, officer: PostingOfficerDep, session: SessionDep, loa: LoaDep
+        request: Request, petition_id: int, officer: PostingOfficerDep, session: SessionDep
     ) -> Response:
         text = forms.text(await request.form(), "answer")
         petition = await _visible(session, officer, petition_id)
         try:
             async with session.begin_nested():
-                petition = await petitions.answer_petition(
+                petition, delivered = await petition_service.answer(
                     session,
                     scope=officer.scope,
                     petition_id=petition_id,
-                    answer=text,
+                    text_=text,
                     answered_by_id=officer.person_id,
                 )
         except DomainError as exc:
             return await _page(
                 request, officer, session, petition, error=exc.message, answer=text, status=exc.status
             )
-        notice = "answered"
-        try:
-            await deliver_answer(loa.bot, petition)
-        except Exception:  # as in the API: the answer is stored either way; the sender can read it later
-            log.warning("could not deliver the answer to petition %s", petition.reference, exc_info=True)
-            notice = "answered_stored"
+        notice = "answered" if delivered else "answered_stored"
         return redirect(f"{PREFIX}/petitions/{petition_id}?notice={notice}")
 
     @router.post("/{petition_id}/forward")
     async def forward(
-        request: Request, petition_id: int, officer: PostingOfficerDep, session: SessionDep, loa: LoaDep
+        request: Request, petition_id: int, officer: PostingOfficerDep, session: SessionDep
     ) -> Response:
         petition = await _visible(session, officer, petition_id)
         try:
             async with session.begin_nested():
-                routing = await petitions.forward_petition(
-                    session, scope=officer.scope, petition_id=petition_id
-                )
+                await petition_service.forward(session, scope=officer.scope, petition_id=petition_id)
         except DomainError as exc:
             return await _page(request, officer, session, petition, error=exc.message, status=exc.status)
-        await notify(loa.bot, session, routing, forwarded=True)
         return redirect(f"{PREFIX}/petitions/{petition_id}?notice=forwarded")
 
     @router.post("/{petition_id}/close")

@@ -19,8 +19,8 @@ from reports import rollup as rollups
 from reports.chart import completeness_chart
 from reports.exports import collect, export_csv, export_xlsx
 from reports.models import SUBMISSION_STATUS_LABELS, ReportRound, SubmissionStatus
-from reports.notify import notify_review, remind_missing
-from reports.services import form_of_round, get_round, get_submission, review
+from reports.notify import remind_missing, review_and_tell
+from reports.services import form_of_round, get_round, get_submission
 
 NOTICES = {
     "accepted": "Đã chấp nhận báo cáo.",
@@ -112,9 +112,7 @@ def build_router() -> APIRouter:
         unit_id: int | None = None,
     ) -> HTMLResponse:
         round_, unit = await _round_and_unit(session, officer, round_id, unit_id)
-        result = await remind_missing(
-            session=session, sender=loa.bot, round_=round_, root_path=unit.path, kind="manual"
-        )
+        result = await remind_missing(session=session, round_=round_, root_path=unit.path, kind="manual")
         notice = f"Đã nhắc {result.get('sent', 0)} người của các đơn vị chưa nộp."
         if result.get("unreachable"):
             notice += f" {result['unreachable']} đơn vị chưa liên lạc được qua Loa."
@@ -135,14 +133,13 @@ def build_router() -> APIRouter:
             async with session.begin_nested():
                 if not accept and not comment:
                     raise forms.FormInvalid("Ghi rõ ý kiến khi trả lại báo cáo.")
-                done = await review(
+                await review_and_tell(
                     session=session,
                     submission_id=submission_id,
                     reviewer_id=officer.person_id,
                     accept=accept,
                     comment=comment or None,
                 )
-                await notify_review(session=session, sender=loa.bot, submission=done)
         except DomainError as exc:
             round_, root = await _round_and_unit(session, officer, submission.round_id, back)
             return await _page(request, officer, session, round_, root, error=exc.message, status=exc.status)

@@ -155,7 +155,7 @@ def build_router() -> APIRouter:
                     opened_by_id=officer.person_id,
                 )
                 if forms.text(form, "announce") == "1":
-                    await announce_round(session=session, sender=loa.bot, round_=round_)
+                    await announce_round(session=session, round_=round_)
         except DomainError as exc:
             echo: dict[str, Any] = {
                 k: forms.text(form, k)

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from archive.news import set_subscription
 from broadcasts import service
-from broadcasts.models import Broadcast, Delivery
+from broadcasts.models import Broadcast
 from directory.models import Role
+from outbox.models import OutboxMessage
 from storage.db import Database
 from tests.broadcasts import factories as f
 
@@ -31,7 +32,7 @@ async def _send_to_members(
         s.add(b)
         await s.flush()
         b = await service.start_sending(s, broadcast=b)
-        got = set(await s.scalars(select(Delivery.telegram_user_id).where(Delivery.broadcast_id == b.id)))
+        got = set(await s.scalars(select(OutboxMessage.user_id).where(OutboxMessage.broadcast_id == b.id)))
         assert b.total == len(got)
         return got, {m.telegram_user_id for m in members}, members[0].telegram_user_id
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from broadcasts.content import Markup, Part
-from broadcasts.transport import Permanent
+from outbox.transport import Permanent
 
 
 @dataclass

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -8,18 +9,18 @@ from sqlalchemy import select
 from broadcasts import acks, aftercare, stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.errors import BroadcastError
-from broadcasts.models import Broadcast, Delivery
+from broadcasts.models import Broadcast
 from broadcasts.progress import ProgressReporter
-from broadcasts.ratelimit import LocalPacer
-from broadcasts.scheduled import BroadcastJobs, LocalLeaderLock
+from broadcasts.scheduled import BroadcastJobs
 from common.vietnamese import VN_TZ
 from directory.models import Role
+from outbox.models import OutboxMessage
 from storage.base import utcnow
 from storage.db import Database
 from tests.broadcasts import factories as f
 from tests.broadcasts.fakes import FakeTransport
 from tests.broadcasts.helpers import scope
-from tests.broadcasts.test_engine import engine, run_idle, setup
+from tests.broadcasts.test_engine import FAST, engine, run_idle, setup
 
 
 async def sent_broadcast(db: Database, t: FakeTransport, **kw: object) -> tuple[f.Province, Broadcast]:
@@ -70,9 +71,7 @@ async def test_reminders_then_the_parent_officer_gets_the_silent_units(db: Datab
                     s, broadcast_id=b.id, telegram_chat_id=g.telegram_chat_id, telegram_user_id=1
                 )
     t2 = FakeTransport()
-    scheduler = BroadcastJobs(
-        db=db, config=BroadcastConfig(), tz=VN_TZ, lock=LocalLeaderLock("acks"), transport=t2
-    )
+    scheduler = BroadcastJobs(db=db, config=BroadcastConfig(), tz=VN_TZ)
     first = await scheduler.tick()
     assert first["ack_reminders"] == 5 and first["ack_reports"] == 0  # 2 block groups + 3 CĐCS groups
     assert (await scheduler.tick())["ack_reminders"] == 0  # once
@@ -80,46 +79,41 @@ async def test_reminders_then_the_parent_officer_gets_the_silent_units(db: Datab
         (await s.get(Broadcast, b.id)).ack_deadline = utcnow() - timedelta(minutes=1)  # type: ignore[union-attr]
     after = await scheduler.tick()
     assert after["ack_reports"] == 2  # the upper union officer, and the province officer for its block groups
+    await run_idle(engine(db, t2))  # the worker sends what the ticks queued
+    assert sum(len(v) for v in t2.sent.values()) == 5 + 2
     (report,) = t2.sent[f.tg(upper_officer)]
     assert all(g.name in report.html for g in p.grassroots[:3]) and p.grassroots[3].name not in report.html
-    await scheduler.lock.release()
 
 
 async def test_correct_edits_every_sent_message_and_recall_deletes(db: Database) -> None:
     t = FakeTransport()
     p, b = await sent_broadcast(db, t)
     who = scope(p.officer, p.province, Role.officer)
-    pacer = LocalPacer(10_000)
-    res = await aftercare.correct(
-        db,
-        scope=who,
-        broadcast_id=b.id,
-        transport=t,
-        pacer=pacer,
-        content={"kind": "text", "html": "<b>Đính chính</b>"},
-    )
-    assert res.as_dict() == {"done": 10, "failed": 0, "too_old": 0}
+    async with db.transaction() as s:
+        res = await aftercare.correct(
+            s, scope=who, broadcast_id=b.id, content={"kind": "text", "html": "<b>Đính chính</b>"}
+        )
+    assert res == {"queued": 10}
+    await run_idle(engine(db, t))
     assert len(t.edits) == 10 and all(h == "<b>Đính chính</b>" for _, _, h in t.edits)
     with pytest.raises(BroadcastError):
-        await aftercare.correct(
-            db,
-            scope=who,
-            broadcast_id=b.id,
-            transport=t,
-            pacer=pacer,
-            content={"kind": "photo", "html": "x", "media": "F"},
-        )
+        async with db.transaction() as s:
+            await aftercare.correct(
+                s, scope=who, broadcast_id=b.id, content={"kind": "photo", "html": "x", "media": "F"}
+            )
     async with db.transaction() as s:  # one delivery is older than 48 h, one message cannot be deleted
         rows = list(
-            await s.scalars(select(Delivery).where(Delivery.broadcast_id == b.id).order_by(Delivery.id))
+            await s.scalars(
+                select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id).order_by(OutboxMessage.id)
+            )
         )
         rows[0].sent_at = utcnow() - timedelta(hours=49)
         t.undeletable.add(rows[1].message_ids[0])  # type: ignore[index]
-    res = await aftercare.recall(
-        db, scope=who, broadcast_id=b.id, transport=t, pacer=pacer, config=BroadcastConfig()
-    )
-    assert res.as_dict() == {"done": 8, "failed": 1, "too_old": 1}
     async with db.transaction() as s:
+        res = await aftercare.recall(s, scope=who, broadcast_id=b.id, config=BroadcastConfig())
+    assert res == {"queued": 9, "too_old": 1}
+    await run_idle(engine(db, t))
+    async with db.transaction() as s:  # the undeletable one stays sent; its deletion is recorded as failed
         assert (await stats.by_outcome(s, broadcast_id=b.id)) == {"recalled": 8, "sent": 2}
 
 
@@ -130,12 +124,13 @@ async def test_progress_message_is_edited_and_a_summary_sent(db: Database) -> No
         assert row is not None
         row.progress_chat_id = f.tg(p.officer)
     t = FakeTransport()
-    reporter = ProgressReporter(db=db, transport=t, config=BroadcastConfig(progress_interval=0))
+    reporter = ProgressReporter(db=db, config=BroadcastConfig(progress_interval=0))
     assert await reporter.pass_once() == 1
+    await run_idle(engine(db, t, config=replace(FAST, private_chat_interval=0)))  # progress, then the rest
     (progress,) = t.sent[f.tg(p.officer)]
     assert "0/10" in progress.html
-    await run_idle(engine(db, FakeTransport()))
     await reporter.pass_once()
+    await run_idle(engine(db, t))
     final = t.sent[f.tg(p.officer)]
     assert len(final) == 2 and "Đã gửi xong" in final[1].html and "Theo đơn vị" in final[1].html
     assert t.edits and "10/10" in t.edits[-1][2]

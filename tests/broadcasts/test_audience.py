@@ -3,8 +3,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from broadcasts.audience import AudienceSpec, Target, materialise, preview
-from broadcasts.models import Broadcast, Delivery
+from broadcasts.models import Broadcast
 from directory.models import Chat, Role, RoleAssignment
+from outbox.models import OutboxMessage
 from storage.base import utcnow
 from storage.db import Database
 from tests.broadcasts import factories as f
@@ -56,10 +57,10 @@ async def test_materialise_writes_one_pending_record_per_chat(db: Database) -> N
         spec = AudienceSpec(roots=[p.province.id], targets=[Target.group, Target.leader])
         total, skipped = await materialise(s, broadcast_id=b.id, spec=spec)
         assert (total, skipped) == (16, 0)
-        rows = (await s.scalars(select(Delivery).where(Delivery.broadcast_id == b.id))).all()
+        rows = (await s.scalars(select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id))).all()
         assert len({r.chat_id for r in rows}) == 16 and all(r.status == "pending" for r in rows)
         leader_rows = [r for r in rows if r.chat_kind == "private"]
-        assert all(r.telegram_user_id for r in leader_rows) and len(leader_rows) == 6
+        assert all(r.user_id for r in leader_rows) and len(leader_rows) == 6
         assert (
             await s.scalar(select(func.count()).select_from(Chat)) == 10 + 6 + 2
         )  # groups, leaders, officer and approver

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from broadcasts.models import Delivery
 from config.settings import Settings
 from directory.models import Role
+from outbox.models import OutboxMessage
 from storage.db import Database
 from tests.broadcasts import factories as f
 from tests.broadcasts.helpers import scope, sending_broadcast
@@ -68,7 +68,7 @@ async def test_worker_killed_mid_broadcast_resumes_with_nobody_lost(
     sent_before = len(_lines(out))
     assert sent_before < RECIPIENTS
     async with db.transaction() as s:
-        stuck = await s.scalar(select(func.count()).where(Delivery.status == "sending"))
+        stuck = await s.scalar(select(func.count()).where(OutboxMessage.status == "sending"))
     assert stuck, "the kill left claimed records behind"
 
     second = _start(settings.database_url, out, lease=1.0)
@@ -77,7 +77,7 @@ async def test_worker_killed_mid_broadcast_resumes_with_nobody_lost(
 
     counts = Counter(_lines(out))
     async with db.transaction() as s:
-        rows = (await s.execute(select(Delivery.telegram_chat_id, Delivery.status))).all()
+        rows = (await s.execute(select(OutboxMessage.address, OutboxMessage.status))).all()
     assert {status for _, status in rows} == {"sent"}
     assert set(counts) == {chat for chat, _ in rows}  # nobody lost
     duplicates = sum(n - 1 for n in counts.values())

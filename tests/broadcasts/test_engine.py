@@ -6,13 +6,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.worker import on_sent_hooks
 from broadcasts import service
 from broadcasts.config import BroadcastConfig
-from broadcasts.engine import Engine
-from broadcasts.models import Broadcast, Delivery
-from broadcasts.ratelimit import LocalPacer
-from broadcasts.transport import Blocked, Migrated, Permanent, RetryAfter, Transient
+from broadcasts.models import Broadcast
 from directory.models import Chat, Role
+from outbox.engine import Engine
+from outbox.models import OutboxMessage
+from outbox.ratelimit import LocalPacer
+from outbox.transport import Blocked, Migrated, Permanent, RetryAfter, Transient
 from storage.db import Database
 from tests.broadcasts import factories as f
 from tests.broadcasts.fakes import FakeTransport, Forever
@@ -32,8 +34,9 @@ FAST = BroadcastConfig(
 )
 
 
-def engine(db: Database, transport: FakeTransport, config: BroadcastConfig = FAST, **kw: object) -> Engine:
-    return Engine(db=db, transport=transport, pacer=LocalPacer(10_000), config=config, **kw)  # type: ignore[arg-type]
+def engine(db: Database, transport: FakeTransport, config: BroadcastConfig = FAST, **kw: Any) -> Engine:
+    kw.setdefault("on_sent", on_sent_hooks())
+    return Engine(db=db, transport=transport, pacer=LocalPacer(10_000), config=config, **kw)
 
 
 async def run_idle(e: Engine, timeout: float = 10) -> None:
@@ -50,9 +53,9 @@ async def setup(db: Database, targets: list[str] | None = None, **kw: Any) -> tu
         return p, b
 
 
-async def deliveries(db: Database, bid: int) -> list[Delivery]:
+async def deliveries(db: Database, bid: int) -> list[OutboxMessage]:
     async with db.transaction() as s:
-        return list((await s.scalars(select(Delivery).where(Delivery.broadcast_id == bid))).all())
+        return list((await s.scalars(select(OutboxMessage).where(OutboxMessage.broadcast_id == bid))).all())
 
 
 async def test_every_recipient_gets_exactly_one_message_and_the_broadcast_is_done(db: Database) -> None:
@@ -83,7 +86,7 @@ async def test_each_outcome_is_handled(db: Database) -> None:
     )
     e = engine(db, t)
     await run_idle(e)
-    by_chat = {r.telegram_chat_id: r for r in await deliveries(db, b.id)}
+    by_chat = {r.address: r for r in await deliveries(db, b.id)}
     assert by_chat[blocked].status == "blocked"
     assert by_chat[missing].status == "failed" and "chat not found" in (by_chat[missing].error or "")
     assert by_chat[flaky].status == "sent" and by_chat[flaky].attempts == 3

@@ -11,14 +11,15 @@ from aiogram import Bot
 from sqlalchemy import select
 
 from bot.app import build_bot
+from bot.worker import on_sent_hooks
 from broadcasts import aftercare, stats
 from broadcasts.config import BroadcastConfig
-from broadcasts.engine import Engine
-from broadcasts.models import Delivery
-from broadcasts.ratelimit import LocalPacer
-from broadcasts.telegram import TelegramTransport
 from config.settings import Settings
 from directory.models import Chat, Person, Role
+from outbox.engine import Engine
+from outbox.models import OutboxMessage
+from outbox.ratelimit import LocalPacer
+from outbox.telegram import TelegramTransport
 from sandbox.client import SandboxClient
 from storage.db import Database
 from tests.broadcasts import factories as f
@@ -61,7 +62,11 @@ async def bind(db: Database, client: SandboxClient) -> f.Province:
 
 def engine(db: Database, bot: Bot, config: BroadcastConfig = CONFIG) -> Engine:
     return Engine(
-        db=db, transport=TelegramTransport(bot), pacer=LocalPacer(config.global_rate), config=config
+        db=db,
+        transport=TelegramTransport(bot),
+        pacer=LocalPacer(config.global_rate),
+        config=config,
+        on_sent=on_sent_hooks(),
     )
 
 
@@ -91,13 +96,16 @@ async def test_every_outcome_against_the_sandbox(db: Database, world: tuple[Sand
     await asyncio.wait_for(e.run(asyncio.Event(), until_idle=True), 30)
 
     async with db.transaction() as s:
-        rows = {r.chat_id: r for r in await s.scalars(select(Delivery).where(Delivery.broadcast_id == b.id))}
+        rows = {
+            r.chat_id: r
+            for r in await s.scalars(select(OutboxMessage).where(OutboxMessage.broadcast_id == b.id))
+        }
         blocked_chat = await s.scalar(select(Chat).where(Chat.person_id == blocked_leader.id))
         assert blocked_chat is not None and not blocked_chat.is_active
         assert rows[blocked_chat.id].status == "blocked"
         assert rows[missing.id].status == "failed" and "chat not found" in (rows[missing.id].error or "")
         assert rows[flaky.id].status == "sent" and rows[flaky.id].attempts == 3
-        assert rows[migrating.id].status == "sent" and rows[migrating.id].telegram_chat_id == new_id
+        assert rows[migrating.id].status == "sent" and rows[migrating.id].address == new_id
         moved = await s.get(Chat, migrating.id)
         assert moved is not None and moved.telegram_chat_id == new_id
         outcome = await stats.by_outcome(s, broadcast_id=b.id)
@@ -108,25 +116,25 @@ async def test_every_outcome_against_the_sandbox(db: Database, world: tuple[Sand
     assert await client.get_calls(status=429) == []  # paced under every limit
 
     who = scope(p.officer, p.province, Role.officer)
-    pacer = LocalPacer(CONFIG.global_rate)
-    transport = TelegramTransport(bot)
-    fixed = await aftercare.correct(
-        db,
-        scope=who,
-        broadcast_id=b.id,
-        transport=transport,
-        pacer=pacer,
-        content={"kind": "text", "html": "<b>Chỉ thị 07</b> (đính chính)"},
-    )
-    assert fixed.as_dict() == {"done": 14, "failed": 0, "too_old": 0}
+    async with db.transaction() as s:
+        fixed = await aftercare.correct(
+            s,
+            scope=who,
+            broadcast_id=b.id,
+            content={"kind": "text", "html": "<b>Chỉ thị 07</b> (đính chính)"},
+        )
+    assert fixed == {"queued": 14}
+    await asyncio.wait_for(engine(db, bot).run(asyncio.Event(), until_idle=True), 30)
     (msg,) = await client.get_messages(new_id)
     assert msg["text"] == "Chỉ thị 07 (đính chính)" and msg["edit_history"]
-    gone = await aftercare.recall(
-        db, scope=who, broadcast_id=b.id, transport=transport, pacer=pacer, config=CONFIG
-    )
-    assert gone.as_dict() == {"done": 14, "failed": 0, "too_old": 0}
+    async with db.transaction() as s:
+        gone = await aftercare.recall(s, scope=who, broadcast_id=b.id, config=CONFIG)
+    assert gone == {"queued": 14, "too_old": 0}
+    await asyncio.wait_for(engine(db, bot).run(asyncio.Event(), until_idle=True), 30)
     (msg,) = await client.get_messages(new_id)
     assert msg["deleted"] is True
+    async with db.transaction() as s:
+        assert await stats.by_outcome(s, broadcast_id=b.id) == {"recalled": 14, "blocked": 1, "failed": 1}
 
 
 async def test_a_429_is_honoured_and_nothing_is_lost(db: Database, world: tuple[SandboxClient, Bot]) -> None:

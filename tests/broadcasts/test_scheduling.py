@@ -9,14 +9,17 @@ from sqlalchemy import func, select
 from broadcasts import schedules, service
 from broadcasts.config import BroadcastConfig
 from broadcasts.models import Broadcast, BroadcastSchedule, Status
-from broadcasts.scheduled import BroadcastJobs, LeaderLock, LocalLeaderLock, RedisLeaderLock
+from broadcasts.scheduled import BroadcastJobs
 from common.vietnamese import VN_TZ
 from directory.models import Role
 from storage.base import utcnow
 from storage.db import Database
+from storage.jobs import leader_guard
+from storage.locks import DatabaseLeaderLock, LeaderLock, RedisLeaderLock
 from tests.broadcasts import factories as f
 from tests.broadcasts.fakes import FakeTransport
 from tests.broadcasts.helpers import scope
+from tests.broadcasts.test_engine import engine, run_idle
 
 WEEKLY = {"kind": "weekly", "time": "07:00", "weekdays": [0]}
 TEXT = {"kind": "text", "html": "Bản tin tuần"}
@@ -47,20 +50,14 @@ async def copies(db: Database, sid: int) -> list[Broadcast]:
         return list(await s.scalars(select(Broadcast).where(Broadcast.schedule_id == sid)))
 
 
-def jobs(db: Database, lock: LeaderLock, transport: FakeTransport | None = None) -> BroadcastJobs:
-    return BroadcastJobs(
-        db=db,
-        config=BroadcastConfig(misfire_grace_seconds=600),
-        tz=VN_TZ,
-        lock=lock,
-        transport=transport or FakeTransport(),
-    )
+def jobs(db: Database) -> BroadcastJobs:
+    return BroadcastJobs(db=db, config=BroadcastConfig(misfire_grace_seconds=600), tz=VN_TZ)
 
 
 async def test_a_due_occurrence_fires_once_and_the_next_one_is_computed(db: Database) -> None:
     _, template_id, sid = await approved_template(db)
     await set_due(db, sid, timedelta(minutes=1))
-    scheduler = jobs(db, LocalLeaderLock("t1"))
+    scheduler = jobs(db)
     summary = await scheduler.tick()
     assert summary["fired"] == 1
     (copy,) = await copies(db, sid)
@@ -75,9 +72,10 @@ async def test_misfire_beyond_grace_is_missed_and_the_author_told(db: Database) 
     p, _, sid = await approved_template(db)
     await set_due(db, sid, timedelta(hours=3))
     t = FakeTransport()
-    summary = await jobs(db, LocalLeaderLock("t2"), t).tick()
+    summary = await jobs(db).tick()
     assert summary["fired"] == 0 and summary["missed"] == 1
     assert await copies(db, sid) == []
+    await run_idle(engine(db, t))  # the notice was queued with the record of the miss
     (note,) = t.sent[f.tg(p.officer)]
     assert "bị lỡ" in note.html
     async with db.transaction() as s:
@@ -101,7 +99,7 @@ async def test_one_off_scheduled_broadcast_within_and_beyond_grace(db: Database)
     async with db.transaction() as s:
         (await service.get(s, soon)).scheduled_at = utcnow() - timedelta(minutes=5)
         (await service.get(s, late)).scheduled_at = utcnow() - timedelta(hours=5)
-    summary = await jobs(db, LocalLeaderLock("t3")).tick()
+    summary = await jobs(db).tick()
     assert summary["fired"] == 1 and summary["missed"] == 1
     async with db.transaction() as s:
         assert (await service.get(s, soon)).status == Status.sending
@@ -115,31 +113,33 @@ async def test_two_schedulers_never_fire_the_same_occurrence_twice(
     _, _, sid = await approved_template(db)
     await set_due(db, sid, timedelta(minutes=1))
     # two schedulers without any lock between them: the compare-and-set alone prevents a double send
-    free_a, free_b = jobs(db, LocalLeaderLock("a")), jobs(db, LocalLeaderLock("b"))
+    free_a, free_b = jobs(db), jobs(db)
     results = await asyncio.gather(free_a.tick(), free_b.tick())
-    assert sum(int(r["fired"]) for r in results) == 1  # type: ignore[call-overload]
+    assert sum(int(r["fired"]) for r in results) == 1
     assert len(await copies(db, sid)) == 1
 
 
 async def test_only_one_scheduler_leads(db: Database, redis_url: str | None) -> None:
-    if redis_url is None:
-        a, b = LocalLeaderLock("lead"), LocalLeaderLock("lead")
+    a: LeaderLock
+    b: LeaderLock
+    if redis_url is None:  # without Redis the lease lives in the database
+        a, b = DatabaseLeaderLock(db, ttl_seconds=0.3), DatabaseLeaderLock(db, ttl_seconds=0.3)
     else:
         from redis.asyncio import Redis
 
         client = Redis.from_url(redis_url)
-        a = RedisLeaderLock(client, ttl_seconds=0.3)  # type: ignore[assignment]
-        b = RedisLeaderLock(client, ttl_seconds=0.3)  # type: ignore[assignment]
+        a = RedisLeaderLock(client, ttl_seconds=0.3)
+        b = RedisLeaderLock(client, ttl_seconds=0.3)
     assert await a.acquire() and await a.acquire()  # renewal
     assert not await b.acquire()
-    assert (await jobs(db, b).tick()) == {"leader": False}
+    assert (await leader_guard(b)("broadcasts.tick", jobs(db).tick)()) == {"leader": False}
     await a.release()
     assert await b.acquire() and not await a.acquire()
     await b.release()
+    assert await a.acquire()
+    await asyncio.sleep(0.4)  # the leader died without releasing: its lease runs out
+    assert await b.acquire()
     if redis_url is not None:
-        assert await a.acquire()
-        await asyncio.sleep(0.4)  # the leader died without releasing: its lease runs out
-        assert await b.acquire()
         await client.aclose()
 
 
@@ -148,7 +148,7 @@ async def test_pausing_stops_the_schedule(db: Database) -> None:
     async with db.transaction() as s:
         await schedules.pause_schedule(s, scope=scope(p.officer, p.province, Role.officer), schedule_id=sid)
     await set_due(db, sid, timedelta(minutes=1))
-    assert (await jobs(db, LocalLeaderLock("t4")).tick())["fired"] == 0
+    assert (await jobs(db).tick())["fired"] == 0
     async with db.transaction() as s:
         assert await s.scalar(select(func.count()).select_from(Broadcast)) == 1
 

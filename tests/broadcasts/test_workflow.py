@@ -8,8 +8,9 @@ from sqlalchemy import select
 from broadcasts import service
 from broadcasts.config import BroadcastConfig
 from broadcasts.errors import BroadcastError, Forbidden, InvalidState
-from broadcasts.models import Delivery, Status
+from broadcasts.models import Status
 from directory.models import Role
+from outbox.models import OutboxMessage
 from storage.base import utcnow
 from storage.db import Database
 from tests.broadcasts import factories as f
@@ -120,7 +121,9 @@ async def test_schedule_later_then_cancel_stops_everything(db: Database) -> None
         assert b.status == Status.sending and b.total == 5
         b, stopped = await service.cancel(s, scope=officer, broadcast_id=b.id)
         assert stopped == 5 and b.status == Status.cancelled
-        statuses = set((await s.scalars(select(Delivery.status).where(Delivery.broadcast_id == b.id))).all())
+        statuses = set(
+            (await s.scalars(select(OutboxMessage.status).where(OutboxMessage.broadcast_id == b.id))).all()
+        )
         assert statuses == {"cancelled"}
         with pytest.raises(InvalidState):
             await service.cancel(s, scope=officer, broadcast_id=b.id)

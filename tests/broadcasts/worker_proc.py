@@ -9,9 +9,9 @@ import sys
 
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Markup, Part
-from broadcasts.engine import Engine
-from broadcasts.ratelimit import LocalPacer
 from config.settings import Environment, Settings
+from outbox.engine import Engine
+from outbox.ratelimit import LocalPacer
 from storage.db import Database
 
 

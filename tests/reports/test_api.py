@@ -17,6 +17,7 @@ from config.settings import Settings
 from directory.auth import issue_access_token
 from directory.models import Person
 from storage.base import utcnow
+from tests.outbox_helpers import SenderTransport, drain
 from tests.reports.factories import FIELDS, RULES, FakeSender, Tree, tree
 
 
@@ -24,7 +25,7 @@ from tests.reports.factories import FIELDS, RULES, FakeSender, Tree, tree
 async def loa(settings: Settings) -> AsyncIterator[Loa]:
     app = await Loa.create(settings)
     real_bot = app.bot
-    app.bot = FakeSender()  # type: ignore[assignment]  # the single messaging seam
+    app.bot = FakeSender()  # type: ignore[assignment]  # what tests drain the outbox into
     yield app
     app.bot = real_bot
     await app.close()
@@ -155,11 +156,13 @@ async def test_submissions_revisions_review_and_scope(api: Api) -> None:
     )
     assert (await api.call("POST", f"/submissions/{g3.json()['id']}/accept", t.officer_d1)).status_code == 403
     sender: FakeSender = api.loa.bot  # type: ignore[assignment]
+    await drain(api.loa.db, SenderTransport(sender))  # the requests queued when the round opened
     sent_before = len(sender.sent)
     returned = await api.call(
         "POST", f"/submissions/{submission_id}/return", t.officer_d1, json={"comment": "Chưa khớp sổ"}
     )
     assert returned.status_code == 200 and returned.json()["status"] == "returned"
+    await drain(api.loa.db, SenderTransport(sender))  # the worker sends what the request queued
     assert returned.json()["notified"] == 1 and "Chưa khớp sổ" in sender.sent[sent_before].text
     accepted = await api.call("POST", f"/submissions/{submission_id}/accept", t.officer_p)
     assert accepted.json()["status"] == "accepted"
@@ -209,8 +212,10 @@ async def test_rollup_completeness_ranking_exports_and_remind(api: Api) -> None:
     png = await api.call("GET", f"/rounds/{round_id}/chart.png", t.officer_p)
     assert png.content.startswith(b"\x89PNG")
     sender: FakeSender = api.loa.bot  # type: ignore[assignment]
+    await drain(api.loa.db, SenderTransport(sender))
     before = len(sender.sent)
     reminded = await api.call("POST", f"/rounds/{round_id}/remind", t.officer_d1, params={"unit_id": t.d1.id})
     assert reminded.json() == {"missing": 1, "sent": 1, "unreachable": 0}
+    await drain(api.loa.db, SenderTransport(sender))
     assert len(sender.sent) == before + 1
     assert (await api.call("GET", f"/rounds/{round_id}/export.xlsx", t.leaders["G1"])).status_code == 403

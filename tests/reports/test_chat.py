@@ -37,7 +37,7 @@ async def setup(h: Any) -> tuple[Tree, int, dict[str, int]]:
             person.telegram_user_id = user["id"]
             chat.telegram_chat_id = user["id"]
         round_id = r.id
-    await announce_pending(db=loa.db, settings=loa.settings, sender=loa.bot)
+    await announce_pending(db=loa.db, settings=loa.settings)  # the harness's worker sends the requests
     for code in ("G1", "G2", "G3", "G5"):
         await sb.wait_for_messages(ids[code], count=1)
     return t, round_id, ids

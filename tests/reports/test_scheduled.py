@@ -14,9 +14,17 @@ from reports.periods import scheduled_dates
 from reports.scheduled import announce_pending, escalate_overdue, open_scheduled_rounds, send_reminders
 from reports.services import submit
 from storage.db import Database
-from tests.reports.factories import DEADLINE, NOW, FakeSender, Sent, Tree, round_for, template, tree
+from tests.outbox_helpers import SenderTransport, drain
+from tests.reports.factories import DEADLINE, NOW, FakeSender, Tree, round_for, template, tree
 
 GOOD = {"tt": "120", "kn": "12", "ntg": "300"}
+
+
+async def run_job(job: Any, db: Database, settings: Settings, sender: FakeSender, **kw: Any) -> Any:
+    """Runs a report job, then lets the delivery engine send what it queued to `sender`."""
+    summary = await job(db=db, settings=settings, **kw)
+    await drain(db, SenderTransport(sender))
+    return summary
 
 
 def chat(t: Tree, code: str) -> int:
@@ -37,7 +45,7 @@ async def test_opening_asks_every_leader_and_tells_officers_who_cannot_be_reache
 ) -> None:
     t, round_id = await setup(db)
     sender = FakeSender()
-    summary = await announce_pending(db=db, settings=settings, sender=sender, now=NOW)
+    summary = await run_job(announce_pending, db, settings, sender, now=NOW)
     assert summary == {"announced": 1, "sent": 4, "unreachable": 1}
     for code in ("G1", "G2", "G3", "G5"):
         [msg] = sender.to(chat(t, code))
@@ -47,7 +55,7 @@ async def test_opening_asks_every_leader_and_tells_officers_who_cannot_be_reache
     [told] = sender.to(t.officer_p.telegram_user_id)  # S1 has no officer: the province's officer is told
     assert "CĐ G4" in told.text and "chưa có Chủ tịch CĐCS" in told.text
     # idempotent: a second run sends nothing
-    assert (await announce_pending(db=db, settings=settings, sender=sender, now=NOW))["announced"] == 0
+    assert (await run_job(announce_pending, db, settings, sender, now=NOW))["announced"] == 0
     async with db.transaction() as session:
         assert len(list(await session.scalars(select(ReportMessage)))) == 4
 
@@ -59,18 +67,18 @@ async def test_reminders_go_only_to_the_missing_once_per_offset(db: Database, se
             await submit(session=session, round_id=round_id, unit_id=t.g[code].id, raw=GOOD, now=NOW)
     sender = FakeSender()
     too_early = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # 07:00 on 17/11 local is before the 3-day reminder
-    assert (await send_reminders(db=db, settings=settings, sender=sender, now=too_early))["rounds"] == 0
+    assert (await run_job(send_reminders, db, settings, sender, now=too_early))["rounds"] == 0
     three_days = datetime(2026, 11, 17, 1, 30, tzinfo=UTC)  # 08:30 on 17/11 in Hà Nội
-    summary = await send_reminders(db=db, settings=settings, sender=sender, now=three_days)
+    summary = await run_job(send_reminders, db, settings, sender, now=three_days)
     assert summary == {"rounds": 1, "sent": 2, "missing": 3}  # G2, G5 reachable; G4 has no leader
     assert {m.chat_id for m in sender.sent} == {chat(t, "G2"), chat(t, "G5")}
     assert all("Nhắc báo cáo" in m.text for m in sender.sent)
-    again = await send_reminders(db=db, settings=settings, sender=sender, now=three_days + timedelta(hours=1))
+    again = await run_job(send_reminders, db, settings, sender, now=three_days + timedelta(hours=1))
     assert again["rounds"] == 0 and len(sender.sent) == 2
     async with db.transaction() as session:
         await submit(session=session, round_id=round_id, unit_id=t.g["G2"].id, raw=GOOD, now=three_days)
     one_day = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
-    await send_reminders(db=db, settings=settings, sender=sender, now=one_day)
+    await run_job(send_reminders, db, settings, sender, now=one_day)
     assert [m.chat_id for m in sender.sent[2:]] == [chat(t, "G5")]
     async with db.transaction() as session:
         r = await session.get(ReportRound, round_id)
@@ -85,13 +93,9 @@ async def test_escalation_after_the_deadline_lists_missing_units_to_the_parent_o
         for code in ("G1", "G5"):
             await submit(session=session, round_id=round_id, unit_id=t.g[code].id, raw=GOOD, now=NOW)
     sender = FakeSender()
-    before = await escalate_overdue(
-        db=db, settings=settings, sender=sender, now=DEADLINE - timedelta(minutes=1)
-    )
+    before = await run_job(escalate_overdue, db, settings, sender, now=DEADLINE - timedelta(minutes=1))
     assert before["rounds"] == 0
-    summary = await escalate_overdue(
-        db=db, settings=settings, sender=sender, now=DEADLINE + timedelta(minutes=5)
-    )
+    summary = await run_job(escalate_overdue, db, settings, sender, now=DEADLINE + timedelta(minutes=5))
     assert summary == {"rounds": 1, "missing": 3, "officers_told": 2}
     assert t.officer_d1.telegram_user_id is not None and t.officer_p.telegram_user_id is not None
     [to_d1] = sender.to(t.officer_d1.telegram_user_id)
@@ -99,9 +103,9 @@ async def test_escalation_after_the_deadline_lists_missing_units_to_the_parent_o
     [to_p] = sender.to(t.officer_p.telegram_user_id)
     assert "CĐ G3" in to_p.text and "CĐ G4" in to_p.text and "CĐ G2" not in to_p.text
     assert to_d1.reply_markup.inline_keyboard[0][0].callback_data == f"rpo:remind:{round_id}:{t.d1.id}"
-    assert (
-        await escalate_overdue(db=db, settings=settings, sender=sender, now=DEADLINE + timedelta(hours=1))
-    )["rounds"] == 0
+    assert (await run_job(escalate_overdue, db, settings, sender, now=DEADLINE + timedelta(hours=1)))[
+        "rounds"
+    ] == 0
 
 
 async def test_remind_now_reaches_only_the_missing_of_the_subtree(db: Database) -> None:
@@ -111,11 +115,11 @@ async def test_remind_now_reaches_only_the_missing_of_the_subtree(db: Database) 
         await submit(session=session, round_id=round_id, unit_id=t.g["G1"].id, raw=GOOD, now=NOW)
         r = await session.get(ReportRound, round_id)
         assert r is not None
-        result = await remind_missing(
-            session=session, sender=sender, round_=r, root_path=t.p.path, kind="manual"
-        )
-    assert result == {"missing": 4, "sent": 2, "unreachable": 2}  # G4 has no leader, G3 blocked Loa
+        result = await remind_missing(session=session, round_=r, root_path=t.p.path, kind="manual")
+    assert result == {"missing": 4, "sent": 3, "unreachable": 1}  # G4 has no leader: nothing queued for it
+    stats = await drain(db, SenderTransport(sender))
     assert {m.chat_id for m in sender.sent} == {chat(t, "G2"), chat(t, "G5")}
+    assert stats.blocked == 1  # G3 blocked Loa: its record says so, the others went out
 
 
 async def test_scheduled_monthly_round_opens_on_the_15th_due_on_the_20th(
@@ -138,13 +142,11 @@ async def test_scheduled_monthly_round_opens_on_the_15th_due_on_the_20th(
         )
     sender = FakeSender()
     on_14th = datetime(2026, 11, 14, 3, tzinfo=UTC)
-    assert (await open_scheduled_rounds(db=db, settings=settings, sender=sender, now=on_14th))["opened"] == []
+    assert (await run_job(open_scheduled_rounds, db, settings, sender, now=on_14th))["opened"] == []
     on_15th = datetime(2026, 11, 15, 1, tzinfo=UTC)
-    first = await open_scheduled_rounds(db=db, settings=settings, sender=sender, now=on_15th)
+    first = await run_job(open_scheduled_rounds, db, settings, sender, now=on_15th)
     assert len(first["opened"]) == 1 and first["announced"] == 1 and first["sent"] == 4
-    second = await open_scheduled_rounds(
-        db=db, settings=settings, sender=sender, now=on_15th + timedelta(hours=1)
-    )
+    second = await run_job(open_scheduled_rounds, db, settings, sender, now=on_15th + timedelta(hours=1))
     assert second["opened"] == [] and len(sender.sent) == 4 + 1  # 4 leaders + 1 officer note, once
     async with db.transaction() as session:
         r = await session.get(ReportRound, first["opened"][0])
@@ -171,47 +173,34 @@ def test_scheduled_dates() -> None:
     )
 
 
-async def test_delivery_honours_flood_control_and_gives_up_after_bounded_attempts() -> None:
-    from aiogram.exceptions import TelegramRetryAfter
-    from aiogram.methods import SendMessage
-
-    from reports.notify import deliver
-
-    class Flooded(FakeSender):
-        def __init__(self, floods: int) -> None:
-            super().__init__()
-            self.floods = floods
-
-        async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> Sent:
-            if self.floods:
-                self.floods -= 1
-                raise TelegramRetryAfter(SendMessage(chat_id=chat_id, text=text), "Too Many Requests", 0)
-            return await super().send_message(chat_id, text, **kwargs)
-
-    once = Flooded(floods=1)
-    assert await deliver(once, 5, "x") == 1000 and len(once.sent) == 1
-    always = Flooded(floods=10)
-    assert await deliver(always, 5, "x") is None and always.sent == [] and always.floods == 7
-
-
 async def test_report_jobs_are_registered_and_run_with_the_process_objects(
     db: Database, settings: Settings
 ) -> None:
-    from types import SimpleNamespace
-
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from reports.scheduled import _run, register_report_jobs
+    from reports.scheduled import register_report_jobs
+    from storage.jobs import leader_guard
+    from storage.locks import DatabaseLeaderLock
 
     sender = FakeSender()
-    loa = SimpleNamespace(db=db, settings=settings, bot=sender)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
-    register_report_jobs(scheduler, loa)  # type: ignore[arg-type]
-    assert {j.id for j in scheduler.get_jobs()} == {
+    runs: list[tuple[str, str]] = []
+    guard = leader_guard(
+        DatabaseLeaderLock(db, ttl_seconds=30), on_run=lambda job, how: runs.append((job, how))
+    )
+    register_report_jobs(scheduler, db=db, settings=settings, guard=guard)
+    jobs = {j.id: j for j in scheduler.get_jobs()}
+    assert set(jobs) == {
         "reports.open_scheduled_rounds",
         "reports.send_reminders",
         "reports.escalate_overdue",
     }
-    t, _ = await setup(db)
-    summary = await _run(announce_pending, loa)  # type: ignore[arg-type]
-    assert summary["sent"] == 4 and len(sender.to(chat(t, "G1"))) == 1
+    t, round_id = await setup(db)
+    async with db.transaction() as session:
+        r = await session.get(ReportRound, round_id)
+        assert r is not None
+        r.deadline = datetime.now(UTC) - timedelta(hours=1)  # overdue now: the escalation job has work
+    summary = await jobs["reports.escalate_overdue"].func()
+    assert summary["rounds"] == 1 and runs == [("reports.escalate_overdue", "ok")]
+    await drain(db, SenderTransport(sender))
+    assert sender.to(t.officer_p.telegram_user_id or 0)

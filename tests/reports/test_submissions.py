@@ -20,7 +20,8 @@ from reports.services import (
     submit,
 )
 from storage.db import Database
-from tests.reports.factories import DEADLINE, FIELDS, NOW, RULES, FakeSender, round_for, template, tree
+from tests.outbox_helpers import queued_texts
+from tests.reports.factories import DEADLINE, FIELDS, NOW, RULES, round_for, template, tree
 
 GOOD = {"tt": "120", "kn": "12", "ntg": "300"}
 
@@ -120,7 +121,6 @@ async def test_closed_round_and_non_target_units_refuse(db: Database) -> None:
 
 
 async def test_review_accept_and_return_notify_the_leader(db: Database) -> None:
-    sender = FakeSender()
     async with db.transaction() as session:
         t = await tree(session)
         r = await round_for(session, t, await template(session))
@@ -136,11 +136,11 @@ async def test_review_accept_and_return_notify_the_leader(db: Database) -> None:
             now=NOW,
         )
         assert returned.status == SubmissionStatus.returned.value
-        assert await notify_review(session=session, sender=sender, submission=returned) == 1
+        assert await notify_review(session=session, submission=returned) == 1
         leader_chat = t.leaders["G1"].telegram_user_id
         assert leader_chat is not None
-        [notice] = sender.to(leader_chat)
-        assert "bị trả lại" in notice.text and "Số kết nạp chưa khớp sổ" in notice.text
+        [notice] = await queued_texts(session, leader_chat)
+        assert "bị trả lại" in notice and "Số kết nạp chưa khớp sổ" in notice
         again = await submit(session=session, round_id=r.id, unit_id=t.g["G1"].id, raw=GOOD, now=NOW)
         assert again.submission.status == SubmissionStatus.submitted.value
         accepted = await review(
@@ -150,8 +150,8 @@ async def test_review_accept_and_return_notify_the_leader(db: Database) -> None:
             accept=True,
             now=NOW,
         )
-        await notify_review(session=session, sender=sender, submission=accepted)
-        assert "đã được chấp nhận" in sender.to(leader_chat)[-1].text
+        await notify_review(session=session, submission=accepted)
+        assert "đã được chấp nhận" in (await queued_texts(session, leader_chat))[-1]
 
 
 async def test_template_versions_keep_past_rounds_meaning(db: Database) -> None:

@@ -1,25 +1,30 @@
-"""What the engine passes around: a claimed delivery record, the outcome of one delivery, and the
+"""What the engine passes around: a claimed outbox record, the outcome of one delivery, and the
 running counts an engine reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from broadcasts.models import Outcome
+from outbox.models import Outcome
 
 
 @dataclass
 class Claimed:
     id: int
-    broadcast_id: int
-    chat_id: int
-    telegram_chat_id: int
+    kind: str
+    broadcast_id: int | None
+    chat_id: int | None
+    channel: str
+    address: int
     chat_kind: str
-    telegram_user_id: int | None
+    user_id: int | None
     attempts: int
     deferred_until: datetime | None
     message_ids: list[int] | None
+    payload: list[dict[str, Any]] | None = None
+    ref: dict[str, Any] | None = None
 
 
 @dataclass
@@ -32,7 +37,7 @@ class Result:
     message_ids: list[int] | None = None
     error: str | None = None
     sent_at: datetime | None = None
-    telegram_chat_id: int | None = None  # set when the chat migrated to a supergroup
+    address: int | None = None  # set when the chat migrated to a supergroup
 
 
 @dataclass
@@ -47,4 +52,7 @@ class EngineStats:
     cancelled: int = 0
     released: int = 0
     recovered: int = 0
+    renewed: int = 0
+    lease_lost: int = 0
     by_outcome: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from aiogram.exceptions import (
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
 from broadcasts.content import Markup, Part, PartKind
-from broadcasts.transport import Blocked, Migrated, Permanent, RetryAfter, SendError, Transient
+from outbox.transport import Blocked, Migrated, Permanent, RetryAfter, SendError, Transient
 
 
 def to_inline(markup: Markup | None) -> InlineKeyboardMarkup | None:
