@@ -18,10 +18,11 @@ from directory.models import OrgUnit, Role
 from reports import rollup as rollups
 from reports.chart import completeness_chart
 from reports.exports import collect, export_csv, export_xlsx
-from reports.models import SUBMISSION_STATUS_LABELS, ReportRound, SubmissionStatus
+from reports.models import SUBMISSION_STATUS_LABELS, ReportRound
 from reports.notify import remind_missing, review_and_tell
-from reports.services import form_of_round, get_round, get_submission
+from reports.services import form_of_round, get_round, get_submission, pending_review
 
+REVIEW_PAGE = 20  # the oldest waiting first; the rest show up as these are done
 NOTICES = {
     "accepted": "Đã chấp nhận báo cáo.",
     "returned": "Đã trả lại báo cáo kèm ý kiến.",
@@ -55,6 +56,7 @@ async def _page(
 ) -> HTMLResponse:
     data = await collect(session=session, round_=round_, root=unit)
     form = await form_of_round(session=session, round_=round_)
+    values = {row.unit.id: row.values for row in data.rows}
     context = {
         "round": round_,
         "unit": unit,
@@ -64,13 +66,13 @@ async def _page(
         "total": await rollups.totals(session=session, round_=round_, root_path=unit.path),
         "rollup": await rollups.rollup(session=session, round_id=round_.id, form=form, root_path=unit.path),
         "labels": SUBMISSION_STATUS_LABELS,
-        "reviewable": {
-            row.unit.id
-            for row in data.rows
-            if row.submission is not None
-            and row.submission.status == SubmissionStatus.submitted.value
-            and officer.scope.allows(Role.officer, _parent_path(row.unit))
-        },
+        "reviewable": [
+            (submission, unit_, values.get(unit_.id, {}))
+            for submission, unit_ in await pending_review(
+                session=session, round_id=round_.id, root_path=unit.path, limit=REVIEW_PAGE
+            )
+            if officer.scope.allows(Role.officer, _parent_path(unit_))
+        ],
         "notice": notice,
         "error": error,
     }

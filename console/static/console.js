@@ -102,9 +102,9 @@ document.addEventListener("DOMContentLoaded", () => {
       try {
         const r = await fetch(box.dataset.refresh, { credentials: "same-origin" });
         if (r.ok) box.innerHTML = await r.text();
-      } finally { setTimeout(tick, 2000); }
+      } finally { setTimeout(tick, 3000); }
     };
-    setTimeout(tick, 2000);
+    setTimeout(tick, 3000);
   });
 });
 
