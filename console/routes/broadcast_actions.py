@@ -154,8 +154,15 @@ def build_router() -> APIRouter:
     async def approve(
         request: Request, broadcast_id: int, officer: PostingOfficerDep, session: SessionDep
     ) -> Response:
+        """«Duyệt và gửi»: out at the time asked for (or now); «Duyệt» alone leaves the schedule to the
+        officer (e.g. a recurrence), as the API's approve does."""
+        send = forms.text(await request.form(), "send") == "1"
+
         async def run() -> None:
-            await service.approve_and_schedule(session, scope=officer.scope, broadcast_id=broadcast_id)
+            if send:
+                await service.approve_and_schedule(session, scope=officer.scope, broadcast_id=broadcast_id)
+            else:
+                await service.approve(session, scope=officer.scope, broadcast_id=broadcast_id)
 
         return await act(request, officer, session, broadcast_id, "approved", run)
 
