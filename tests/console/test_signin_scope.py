@@ -4,16 +4,22 @@ thing the console shows or acts on — in a real browser."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from archive import petitions
 from broadcasts import service
 from broadcasts.models import Broadcast
 from console.models import ConsoleSession
 from directory.models import Role
+from reports.models import PeriodKind
+from reports.services import open_round
+from storage.base import utcnow
 from tests.broadcasts.helpers import scope
 from tests.console.world import PASSWORD, build, sign_in
+from tests.reports.factories import template
 
 
 async def test_sign_in_cookie_and_sign_out(console: Any, new_page: Callable[..., Any]) -> None:
@@ -86,6 +92,19 @@ async def test_an_officer_sees_and_acts_only_inside_its_subtree(
             content={"kind": "text", "html": "Một"},
             audience_spec={"roots": [w.p.uppers[0].id]},
         )
+        tpl = await template(s)
+        foreign_round = await open_round(
+            session=s,
+            template_id=tpl.id,
+            period_kind=PeriodKind.month,
+            deadline=utcnow() + timedelta(days=3),
+            root_unit_id=w.p.uppers[1].id,
+        )
+        foreign_petition = (
+            await petitions.submit_petition(
+                s, sender=w.p.leaders[3], category="khac", text="Kiến nghị của huyện hai"
+            )
+        ).petition
         foreign, _ = await service.create(
             s,
             scope=province_officer,
@@ -112,6 +131,22 @@ async def test_an_officer_sees_and_acts_only_inside_its_subtree(
     assert refused.status == 403
     async with console.loa.db.transaction() as s:
         assert (await s.get(Broadcast, foreign.id)).status == "draft"
+    # the other district's round, petition, unit and invitations: not on the home page, not by URL
+    await page.goto("/console/")
+    main = await page.locator("main").inner_text()
+    assert foreign_round.title not in main and (foreign_petition.reference or "-") not in main
+    for path in (
+        f"/console/reports/rounds/{foreign_round.id}",
+        f"/console/reports/rounds/{foreign_round.id}/export.xlsx",
+        f"/console/petitions/{foreign_petition.id}",
+        f"/console/units?unit_id={w.p.uppers[1].id}",
+        f"/console/invitations?unit_id={w.p.uppers[1].id}",
+    ):
+        assert (await page.request.get(path)).status in (403, 404), path
+    answer = await page.request.post(
+        f"/console/petitions/{foreign_petition.id}/answer", form={"csrf": csrf, "answer": "Không"}
+    )
+    assert answer.status == 404
     # the audience counts of a foreign unit are refused too
     counts = await page.request.post(
         "/console/broadcasts/audience", form={"csrf": csrf, "roots": str(w.p.uppers[1].id)}
