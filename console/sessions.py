@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -62,10 +61,6 @@ async def find(session: AsyncSession, *, token: str) -> tuple[ConsoleSession, Pe
     if console_session.expires_at <= utcnow() or not person.is_active:
         return None
     return console_session, person
-
-
-def csrf_ok(console_session: ConsoleSession, submitted: str | None) -> bool:
-    return bool(submitted) and hmac.compare_digest(console_session.csrf_token, submitted or "")
 
 
 async def end(session: AsyncSession, *, token: str) -> None:

@@ -93,6 +93,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-preview]").forEach(livePreview);
   formatButtons();
   unitSearch();
+  document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));
 });
 
 // A status table that refreshes itself while leaders reply in chat.

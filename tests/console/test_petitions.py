@@ -35,7 +35,7 @@ async def test_a_petition_is_answered_and_the_member_gets_it_in_chat(
     await page.get_by_text("Đã gửi câu trả lời tới người kiến nghị.").wait_for()
     await page.locator("#p-status").filter(has_text="Đã trả lời").wait_for()
 
-    messages = await console.client.wait_for_messages(tg(member), count=1)
+    messages = await console.client.wait_for_messages(tg(member), count=1, timeout=30)
     assert any("trước ngày 05/12" in (m.get("text") or "") for m in messages)
 
     await page.get_by_role("link", name="Về danh sách").click()

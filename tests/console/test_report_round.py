@@ -42,17 +42,17 @@ async def test_open_follow_remind_return_download(console: Any, new_page: Callab
 
     requests = {}
     for leader in leaders:
-        (requests[leader.id],) = await sb.wait_for_messages(tg(leader), count=1)
+        (requests[leader.id],) = await sb.wait_for_messages(tg(leader), count=1, timeout=30)
     for leader in leaders[:2]:
         await sb.send_user_message(
             tg(leader), text="1.200 người 12 300", reply_to_message_id=requests[leader.id]["message_id"]
         )
-    await table.locator("td.st", has_text="Đúng hạn").nth(1).wait_for()  # the page refreshes itself
+    await table.locator("td.st", has_text="Đúng hạn").nth(1).wait_for(timeout=45_000)  # self-refreshing
     assert await table.locator("td.st", has_text="Chưa nộp").count() == 1
 
     await page.get_by_role("button", name="Nhắc đơn vị chưa nộp").click()
     await page.get_by_text("Đã nhắc 1 người").wait_for()
-    reminder = (await sb.wait_for_messages(tg(leaders[2]), count=2))[-1]
+    reminder = (await sb.wait_for_messages(tg(leaders[2]), count=2, timeout=30))[-1]
     assert "Đơn vị" in reminder["text"] or "báo cáo" in reminder["text"].lower()
 
     returned_unit = w.p.grassroots[1]
@@ -62,7 +62,9 @@ async def test_open_follow_remind_return_download(console: Any, new_page: Callab
     await page.get_by_text("Đã trả lại báo cáo kèm ý kiến.").wait_for()
     await page.locator(f"#u{returned_unit.id}").get_by_text("Số kết nạp chưa khớp sổ").wait_for()
     leader_of_returned = leaders[1]
-    texts = [m.get("text", "") for m in await sb.wait_for_messages(tg(leader_of_returned), count=3)]
+    texts = [
+        m.get("text", "") for m in await sb.wait_for_messages(tg(leader_of_returned), count=3, timeout=30)
+    ]
     assert any("Số kết nạp chưa khớp sổ" in t for t in texts)
 
     async with page.expect_download() as info:
