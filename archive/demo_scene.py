@@ -14,6 +14,7 @@ from aiogram.fsm.storage.base import StorageKey
 
 from archive.documents import NewDocument, create_document
 from archive.numbers import DocumentKind
+from archive.petitions import petition_for_message
 from archive.seeds import import_seed_documents
 from bot.app import Loa
 from common.text import plain
@@ -132,6 +133,12 @@ async def play_archive_scene(
     await sandbox.press_button(officer_ids[0], notice["message_id"], forward)
     up = (await sandbox.wait_for_messages(top_ids[0], count=1, timeout=timeout))[0]
     lines.append(f"  cán bộ {cluster.name} chuyển lên {province.root.name}")
+
+    async def recorded() -> bool:  # the officer reads the notice before replying
+        async with loa.db.transaction() as s:
+            return await petition_for_message(s, chat_id=top_ids[0], message_id=up["message_id"]) is not None
+
+    await sandbox.wait_until(recorded, bool, timeout=timeout, what="the notice recorded")
     await sandbox.send_user_message(
         top_ids[0],
         text="LĐLĐ đã làm việc với doanh nghiệp; lương tháng 10 sẽ được trả trước ngày 15.",

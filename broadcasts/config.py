@@ -22,7 +22,7 @@ class BroadcastConfig:
     # engine
     batch_size: int = 200
     concurrency: int = 64
-    lease_seconds: float = 9.0  # renewed every third of it; a dead worker's records resume after it
+    lease_seconds: float = 6.0  # renewed every third of it; a dead worker's records resume after it
     idle_poll_seconds: float = 0.5
     max_attempts: int = 6
     backoff_base: float = 1.0

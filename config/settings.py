@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     broadcast_misfire_grace_seconds: float | None = None
     broadcast_busy_timeout_seconds: float | None = None
     broadcast_concurrency: int | None = None
+    broadcast_lease_seconds: float | None = None  # a claim's lease, renewed by its holder every third
+    broadcast_batch_size: int | None = None  # records one worker claims at a time (it holds at most twice)
+    broadcast_idle_poll_seconds: float | None = None
+    broadcast_private_chat_interval: float | None = None
 
     @property
     def tz(self) -> ZoneInfo:

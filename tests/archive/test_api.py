@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from httpx import ASGITransport, AsyncClient
 from api.app import create_app
 from archive.petitions import submit_petition
 from bot.app import Loa
+from bot.worker import run_worker
 from directory.auth import issue_access_token
 from directory.models import Role
 from sandbox.client import SandboxClient
@@ -50,12 +52,16 @@ async def api(make_settings: Any, sandbox: Any, db: Database) -> AsyncIterator[t
         }
         tokens = {k: issue_access_token(person_id=v.id, secret=secret, minutes=5) for k, v in people.items()}
         world = World(p, tokens, named.petition.id, hidden.petition.id)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(loa, stop))  # the worker role sends what requests queue
     try:
         async with AsyncClient(
             transport=ASGITransport(app=create_app(loa, webhook=False)), base_url="http://loa.test"
         ) as http:
             yield http, world
     finally:
+        stop.set()
+        await worker
         await loa.close()
 
 

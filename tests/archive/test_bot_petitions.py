@@ -3,16 +3,29 @@ one level, answering by reply and by button, the answer reaching the sender."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from sqlalchemy import select
 
+from archive.petitions import petition_for_message
 from archive.registry import Petition
 from handlers.petitions import PetitionAnswer, PetitionForm
 from storage.db import Database
 from tests.archive.factories import make_province
 from tests.archive.helpers import button_starting, buttons, wait_state
+
+
+async def notice_recorded(db: Database, chat_id: int, message_id: int) -> None:
+    async def found() -> bool:
+        async with db.transaction() as s:
+            return await petition_for_message(s, chat_id=chat_id, message_id=message_id) is not None
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await found():
+        assert asyncio.get_running_loop().time() < deadline, "the notice was never recorded"
+        await asyncio.sleep(0.05)
 
 
 async def test_anonymous_petition_travels_up_and_gets_an_answer(db: Database, running_bot: Any) -> None:
@@ -47,7 +60,9 @@ async def test_anonymous_petition_travels_up_and_gets_an_answer(db: Database, ru
     await sb.press_button(officer_a, notice_a["message_id"], button_starting(notice_a, "⬆️"))
     up = (await sb.wait_for_messages(officer_province, count=1))[0]
     assert "chuyển lên" in up["text"] and ref.group(0) in up["text"] and "Trần Văn Minh" not in up["text"]
-    # the province officer answers by replying to the notice; the answer reaches the sender
+    # the province officer answers by replying to the notice (once Loa has recorded it as sent: a person
+    # never replies within the instant between the send and that record); the answer reaches the sender
+    await notice_recorded(db, officer_province, up["message_id"])
     await sb.send_user_message(
         officer_province,
         text="LĐLĐ tỉnh đã đề nghị đơn vị chi trả trong tháng 11.",
@@ -90,6 +105,7 @@ async def test_named_petition_answered_with_the_button(db: Database, harness_fac
         assert "Trần Văn Minh" in notice["text"] and "khám sức khoẻ" in notice["text"]
         # the CĐCS chair is told but cannot answer: that is the officers' job
         chair_notice = (await sb.wait_for_messages(7003))[0]
+        await notice_recorded(db, 7003, chair_notice["message_id"])
         await sb.send_user_message(
             7003, text="Tôi trả lời thay", reply_to_message_id=chair_notice["message_id"]
         )

@@ -103,3 +103,25 @@ async def test_recurrence_via_api(db: Database, settings: Settings, client: Asyn
     assert bad.status_code == 409 and bad.json()["error"]["code"] == "bad_rule"
     listed = (await client.get(f"/api/v1/broadcasts/{b['id']}/recurrence", headers=officer)).json()
     assert len(listed) == 1
+
+
+async def test_submitting_through_the_api_asks_the_approvers_as_the_chat_does(
+    db: Database, settings: Settings, client: AsyncClient
+) -> None:
+    from sqlalchemy import select
+
+    from outbox.models import Kind, OutboxMessage
+
+    async with db.transaction() as s:
+        p = await f.province(s)
+    officer = auth(settings, p.officer)
+    body = {**BODY, "audience": {"roots": [p.province.id], "targets": ["group"]}}
+    b = (await client.post("/api/v1/broadcasts", json=body, headers=officer)).json()
+    r = await client.post(f"/api/v1/broadcasts/{b['id']}/submit", headers=officer)
+    assert r.json()["status"] == "submitted"
+    async with db.transaction() as s:
+        asks = list(await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == Kind.approval_request)))
+    assert [a.person_id for a in asks] == [p.approver.id]  # the approver, never the author
+    (part,) = asks[0].payload or []
+    assert "Tin chờ duyệt" in part["html"]
+    assert part["markup"][0][0]["callback_data"] == f"bca:approve:{b['id']}"
