@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 from api.deps import ScopeDep, SessionDep
 from api.errors import ApiError
 from archive import documents
+from archive.document_numbers import DocumentKind
 from archive.editing import DocumentChanges, require_editor, require_publisher, update_document
 from archive.models import Document
-from archive.numbers import DocumentKind
-from archive.registry import DocumentFile, DocumentIndex
 from archive.search import Viewer, search, visible_document
+from archive.tables import DocumentFile, DocumentIndex
 
 
 class DocumentIn(BaseModel):

@@ -14,6 +14,7 @@ from api.deps import LoaDep, ScopeDep, SessionDep
 from api.errors import ApiError
 from directory.access import AccessDenied, Scope
 from directory.models import OrgUnit, Role
+from directory.tree import is_within
 from reports.models import PeriodKind, ReportRevision, ReportRound, ReportSubmission, ReportTemplate
 from reports.notify import review_and_tell
 from reports.scheduled import announce_round
@@ -213,7 +214,7 @@ def build_router() -> APIRouter:
             .limit(limit * 4)
         )
         visible = [
-            r for r, path in rows.tuples() if any(path.startswith(p) or p.startswith(path) for p in roots)
+            r for r, path in rows.tuples() if any(is_within(path, p) or is_within(p, path) for p in roots)
         ]
         return {"items": [round_out(r) for r in visible[:limit]]}
 
@@ -221,7 +222,7 @@ def build_router() -> APIRouter:
     async def get_one_round(round_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         round_ = await get_round(session=session, round_id=round_id)
         root = await _unit(session, round_.root_unit_id)
-        if not any(root.path.startswith(p) or p.startswith(root.path) for p in scope.roots(Role.member)):
+        if not any(is_within(root.path, p) or is_within(p, root.path) for p in scope.roots(Role.member)):
             raise AccessDenied()
         return round_out(round_)
 

@@ -35,7 +35,10 @@ def build_v1_router() -> APIRouter:
 
     router.include_router(archive_api.build_router())
     router.include_router(petitions_api.build_router())
+    from api import outbox as outbox_api
     from api import reports as reports_api
+
+    router.include_router(outbox_api.build_router())
 
     router.include_router(reports_api.build_router())
     from api import broadcasts as broadcasts_api

@@ -13,9 +13,9 @@ from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
+from archive.document_numbers import CODE_OF_KIND, DocumentKind, parse_number
 from archive.models import Document
-from archive.numbers import CODE_OF_KIND, DocumentKind, parse_number
-from archive.registry import DocumentFile, DocumentIndex, DocumentTag
+from archive.tables import DocumentFile, DocumentIndex, DocumentTag
 from common.errors import DomainError
 from common.vietnamese import fold
 from directory.models import OrgUnit
@@ -197,6 +197,20 @@ async def tags_of(session: AsyncSession, *, document_id: int) -> list[str]:
         select(DocumentTag.tag).where(DocumentTag.document_id == document_id).order_by(DocumentTag.id)
     )
     return list(rows)
+
+
+async def find_registered(session: AsyncSession, *, new: NewDocument) -> Document | None:
+    """The document already registered with this kind, number and subject (an import's identity)."""
+    return await session.scalar(
+        select(Document)
+        .where(
+            Document.kind == new.kind.value,
+            Document.number == new.number.strip(),
+            Document.subject == new.subject,
+        )
+        .order_by(Document.id)
+        .limit(1)
+    )
 
 
 async def remember_telegram_file(db: Database, *, file_row_id: int, file_id: str) -> None:

@@ -25,5 +25,5 @@ class Document(Base):
     def label(self) -> str:
         return f"{self.kind} số {self.number}"
 
-    # archive (issue 6): the full text; parts, visibility and search index live in archive/registry.py
+    # archive (issue 6): the full text; parts, visibility and search index live in archive/tables.py
     body: Mapped[str] = mapped_column(Text, default="", server_default="")

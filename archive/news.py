@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from archive.models import Document
-from archive.registry import NewsSubscription
 from archive.search import ancestors_of
+from archive.tables import NewsSubscription
 from broadcasts.models import Broadcast, Status
 from common.errors import DomainError
 from directory.models import Chat, OrgUnit, RoleAssignment

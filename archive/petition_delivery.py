@@ -17,7 +17,7 @@ from archive.petitions import (
     record_notice,
     submit_petition,
 )
-from archive.registry import Petition
+from archive.tables import Petition
 from directory.access import Scope
 from directory.models import OrgUnit, Person
 from outbox.models import Kind

@@ -9,20 +9,21 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from archive.petitions import CATEGORIES, STATUS_LABELS
-from archive.registry import Petition
+from archive.tables import Petition
 from directory.access import Scope
 from directory.models import OrgUnit, Person, Role
+from directory.tree import in_subtrees
 
 
-def _scoped(scope: Scope) -> ColumnElement[bool] | None:
+def _scoped(session: AsyncSession, scope: Scope) -> ColumnElement[bool] | None:
     roots = scope.roots(Role.officer)
     if not roots:
         return None
-    return or_(*[Petition.unit_path.like(f"{r}%") for r in roots])
+    return in_subtrees(Petition.unit_path, roots, dialect=session)
 
 
 async def list_petitions(
@@ -34,7 +35,7 @@ async def list_petitions(
     limit: int = 50,
     offset: int = 0,
 ) -> list[Petition]:
-    condition = _scoped(scope)
+    condition = _scoped(session, scope)
     if condition is None:
         return []
     stmt = select(Petition).where(condition)
@@ -107,7 +108,7 @@ def _hours(start: datetime, end: datetime) -> float:
 
 
 async def petition_stats(session: AsyncSession, *, scope: Scope) -> dict[str, Any]:
-    condition = _scoped(scope)
+    condition = _scoped(session, scope)
     if condition is None:
         return {"total": Tally().as_dict(), "by_category": [], "by_unit": []}
     rows = list(await session.scalars(select(Petition).where(condition)))

@@ -12,8 +12,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from archive.registry import Petition, PetitionNotice
 from archive.search import ancestors_of
+from archive.tables import Petition, PetitionNotice
 from common.errors import DomainError
 from directory.access import Scope
 from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment

@@ -19,13 +19,17 @@ from sqlalchemy import ColumnElement, and_, func, literal, literal_column, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import column, table
 
+from archive.document_numbers import KIND_CODES
 from archive.documents import has_fts5, search_words
 from archive.models import Document
-from archive.registry import DocumentIndex
+from archive.tables import DocumentIndex
 from directory.access import Scope
 from directory.models import Role
+from directory.tree import dialect_of, in_subtrees, is_within
 
 PAGE_SIZE = 5
+VOCABULARY_ROWS = 5000  # heads read to suggest a spelling; far more than a union's directives in force
+_KIND_WORDS = {code.lower().replace("đ", "d"): code for code in KIND_CODES}
 _FTS = table("document_fts", column("rowid"), column("head"), column("body"))
 NUMBER_BONUS = 100.0
 HEAD_BONUS = 10.0
@@ -59,17 +63,18 @@ class Viewer:
             self.everything
             or visibility_path is None
             or visibility_path in self.paths_up
-            or any(visibility_path.startswith(r) for r in self.subtree_roots)
+            or any(is_within(visibility_path, r) for r in self.subtree_roots)
         )
 
-    def condition(self) -> ColumnElement[bool]:
+    def condition(self, dialect: str) -> ColumnElement[bool]:
         col = DocumentIndex.visibility_path
         if self.everything:
             return literal(True)
         terms: list[ColumnElement[bool]] = [col.is_(None)]
         if self.paths_up:
             terms.append(col.in_(sorted(self.paths_up)))
-        terms += [col.like(f"{r}%") for r in self.subtree_roots]
+        if self.subtree_roots:
+            terms.append(in_subtrees(col, self.subtree_roots, dialect=dialect))
         return or_(*terms)
 
 
@@ -168,7 +173,7 @@ async def _ranked(
             break
         ids = await session.scalars(
             select(idx.document_id)
-            .where(condition, viewer.condition())
+            .where(condition, viewer.condition(dialect_of(session)))
             .order_by(*_RECENT)
             .limit(want - len(ranked))
         )
@@ -176,15 +181,53 @@ async def _ranked(
     return ranked
 
 
+def document_number_of(words: Sequence[str]) -> tuple[int, str] | None:
+    """(number, kind code) when the words are a document's number and symbol in any written form:
+    `07/CT-TLĐ`, `07-CT/TLĐ`, `07/ct-tld`, `52/2016/QĐ-TTg` all fold to `07 ct tld`, `52 2016 qd ttg`."""
+    rest = list(words)
+    if rest[:1] == ["so"]:
+        rest = rest[1:]
+    if len(rest) < 2 or not rest[0].isdigit():
+        return None
+    if len(rest) > 2 and len(rest[1]) == 4 and rest[1].isdigit():
+        rest = [rest[0], *rest[2:]]  # the year of a state document
+    code = _KIND_WORDS.get(rest[1])
+    if code is None or len(rest) > 4:
+        return None
+    return int(rest[0]), code
+
+
+async def _by_document_number(
+    session: AsyncSession, *, viewer: Viewer, number: int, code: str, page: int, page_size: int
+) -> list[tuple[int, float]]:
+    idx = DocumentIndex
+    ids = await session.scalars(
+        select(idx.document_id)
+        .where(idx.number_value == number, idx.kind_code == code, viewer.condition(dialect_of(session)))
+        .order_by(*_RECENT)
+        .limit((page + 1) * page_size + 1)
+    )
+    return [(int(i), NUMBER_BONUS + HEAD_BONUS) for i in ids]
+
+
 async def search(
     session: AsyncSession, *, viewer: Viewer, text: str, page: int = 0, page_size: int = PAGE_SIZE
 ) -> Page:
-    """Rank inside `document_index` alone; the documents table is read only for the page's rows."""
+    """Rank inside `document_index` alone; the documents table is read only for the page's rows.
+    A document's number and symbol finds exactly the documents with that number and kind, whatever
+    the issuer's spelling; nothing found is an honest empty page."""
     query = Query.parse(text)
     if not query.words:
         return Page(page=page)
     want = (page + 1) * page_size + 1
-    ranked = (await _ranked(session, query=query, viewer=viewer, want=want))[page * page_size :]
+    numbered = document_number_of(search_words(text))
+    if numbered is not None:
+        ranked = await _by_document_number(
+            session, viewer=viewer, number=numbered[0], code=numbered[1], page=page, page_size=page_size
+        )
+    else:
+        ranked = await _ranked(session, query=query, viewer=viewer, want=want)
+    ranked = ranked[page * page_size :]
     shown = ranked[:page_size]
     docs = {
         d.id: d for d in await session.scalars(select(Document).where(Document.id.in_([i for i, _ in shown])))
@@ -197,6 +240,47 @@ async def search(
     return Page(hits=hits, page=page, has_next=len(ranked) > page_size)
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, substitute): words are short, so the plain table is enough."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+async def suggest(session: AsyncSession, *, viewer: Viewer, text: str) -> str | None:
+    """The query with each unknown word replaced by the closest word of the visible documents' numbers,
+    kinds, subjects and tags (one or two typos: `chi thj`, `thong tim`); None when nothing is close."""
+    words = search_words(text)
+    if document_number_of(words) is not None:
+        return None  # a number and symbol is exact: a near one is another document
+    heads = await session.scalars(
+        select(DocumentIndex.head)
+        .where(viewer.condition(dialect_of(session)))
+        .order_by(*_RECENT)
+        .limit(VOCABULARY_ROWS)
+    )
+    vocabulary = {w for head in heads for w in head.split()}
+    fixed: list[str] = []
+    for word in words:
+        if word in vocabulary or word.isdigit():
+            fixed.append(word)
+            continue
+        allowed = 1 if len(word) <= 4 else 2
+        close = sorted(
+            (d, v)
+            for v in vocabulary
+            if abs(len(v) - len(word)) <= allowed and (d := edit_distance(word, v)) <= allowed
+        )
+        if not close:
+            return None
+        fixed.append(close[0][1])
+    return " ".join(fixed) if fixed != words else None
+
+
 async def visible_document(session: AsyncSession, *, viewer: Viewer, document_id: int) -> Document | None:
     row = await session.get(DocumentIndex, document_id)
     if row is None or not viewer.may_see(row.visibility_path):
@@ -206,3 +290,10 @@ async def visible_document(session: AsyncSession, *, viewer: Viewer, document_id
 
 def describe(hits: Sequence[Hit]) -> list[str]:
     return [f"{h.kind} {h.number}".strip() for h in hits]
+
+
+def label_of(hit: Hit) -> str:
+    """`Chỉ thị 07-CT/TW`, or `Chỉ thị (không số) — Ban Bí thư` when the document states no number."""
+    if hit.number:
+        return f"{hit.kind} {hit.number}"
+    return f"{hit.kind} (không số) — {hit.issuer}" if hit.issuer else f"{hit.kind} (không số)"

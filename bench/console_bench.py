@@ -1,5 +1,5 @@
 """Console page times on the demo province: the demo's province and directive, a monthly round half
-answered and a petition (console.demo_data), then a signed-in officer of the province fetches each page
+answered and a petition (demo.console_scene), then a signed-in officer of the province fetches each page
 over HTTP from the real app (uvicorn on loopback, every role running) and the times are printed as JSON.
 
     python -m bench.console_bench [--repeat 30] [--database-url postgresql+asyncpg://.../scratch --reset]
@@ -24,11 +24,11 @@ import httpx
 from sqlalchemy import select, text
 
 from bot.app import Loa
-from bot.demo import DemoContext, _free_socket
 from bot.runner import ALL_ROLES, serve
 from broadcasts.models import Broadcast
 from config.settings import Environment, Settings
-from console.demo_data import build_console_demo
+from demo.console_scene import build_console_demo
+from demo.run import DemoContext, _free_socket
 from reports.models import ReportRound
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer

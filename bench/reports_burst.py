@@ -34,10 +34,10 @@ from reports.services import open_round, save_template
 from sandbox.client import SandboxClient
 from sandbox.limits import LimitsConfig
 from sandbox.server import SandboxServer
+from storage.all_models import load_all_models
 from storage.base import utcnow
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.registry import load_all_models
 from tests.harness import BotHarness
 
 FIELDS = [{"key": k, "label": f"Chỉ tiêu {k}", "unit": "người"} for k in ("a", "b", "c")]

@@ -19,17 +19,16 @@ import statistics
 import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from archive.document_numbers import CODE_OF_KIND, DocumentKind
 from archive.documents import index_text, sync_fulltext
 from archive.models import Document
-from archive.numbers import CODE_OF_KIND, DocumentKind
-from archive.registry import DocumentIndex
+from archive.sample import sample_documents
 from archive.search import Viewer, ancestors_of, search
-from archive.seeds import default_seeds_dir
+from archive.tables import DocumentIndex
 from config.settings import Environment, Settings
 from storage.db import Database
 from storage.migrate import upgrade
@@ -52,8 +51,9 @@ QUERIES = [
 BATCH = 5000
 
 
-def sentences(folder: Path) -> list[str]:
-    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt")))
+def sentences() -> list[str]:
+    """Sentences of the sample archive, the vocabulary of the generated documents."""
+    text = " ".join(doc.body for doc in sample_documents())
     parts = [re.sub(r"[*#<>]+|\s+", " ", s).strip() for s in re.split(r"(?<=[.;:])\s+|\n+", text)]
     return [s for s in parts if 25 <= len(s) <= 400]
 
@@ -121,7 +121,7 @@ async def measure(url: str, n: int, rounds: int, seed: int) -> dict[str, Any]:
         await upgrade(db.engine)
         async with db.transaction() as s:
             before = await s.scalar(select(func.count()).select_from(Document)) or 0
-        first, last, fill_seconds = await fill(db, n, sentences(default_seeds_dir()), seed)
+        first, last, fill_seconds = await fill(db, n, sentences(), seed)
         if db.engine.dialect.name == "postgresql":
             async with db.engine.connect() as conn:  # as autovacuum would, after a bulk load
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -125,6 +125,15 @@ class Loa:
             await self.redis.aclose()
         await self.db.dispose()
 
+    async def announce_commands(self) -> None:
+        """The members' command list (leaders and officers get theirs in their own chat at /start)."""
+        from handlers.menu import register_commands
+
+        try:
+            await register_commands(self.bot)
+        except Exception:  # the list is a convenience: never a reason not to start
+            log.warning("could not register the bot's command list", exc_info=True)
+
     async def start_webhook(self) -> None:
         url = (self.settings.webhook_url or "").rstrip("/") + self.settings.webhook_path
         await self.bot.set_webhook(
@@ -133,9 +142,11 @@ class Loa:
             allowed_updates=self.dispatcher.resolve_used_update_types(),
         )
         log.info("webhook set to %s", url)
+        await self.announce_commands()
 
     async def start_polling(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.announce_commands()
         await self.dispatcher.start_polling(
             self.bot,
             handle_signals=False,

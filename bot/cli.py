@@ -5,11 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from config.settings import Settings, UnsafeSettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from archive.models import Document
+
+T = TypeVar("T")
 
 
 def _settings() -> Settings:
@@ -64,7 +72,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
+    from demo.run import run_demo
 
     try:
         return asyncio.run(run_demo(serve_forever=args.serve, workdir=args.workdir))
@@ -72,28 +80,60 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 0
 
 
-def _cmd_archive_import_seeds(args: argparse.Namespace) -> int:
-    from archive.seeds import default_seeds_dir, import_seed_documents
+def _run_in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from storage.db import Database
 
     settings = _settings()
-    folder = args.dir or str(default_seeds_dir())
-    if not os.path.isdir(folder):
-        print(f"loa: không thấy thư mục văn bản mẫu {folder}", file=sys.stderr)
-        return 1
 
-    async def go() -> list[str]:
+    async def go() -> T:
         db = Database(settings)
         try:
             async with db.transaction() as session:
-                docs = await import_seed_documents(session, folder)
-                return [f"{d.kind} {d.number}".strip() + f" — {d.subject[:60]}" for d in docs]
+                return await work(session)
         finally:
             await db.dispose()
 
-    lines = asyncio.run(go())
-    print(f"{len(lines)} văn bản mẫu trong kho (từ {folder}):")
-    print("\n".join(lines))
+    return asyncio.run(go())
+
+
+def _document_line(doc: Document) -> str:
+    return f"{doc.kind} {doc.number}".strip() + f" — {doc.subject[:60]}"
+
+
+def _cmd_archive_import_sample(_: argparse.Namespace) -> int:
+    from archive.sample import import_sample
+
+    docs = _run_in_transaction(import_sample)
+    print(f"{len(docs)} văn bản mẫu trong kho:")
+    print("\n".join(_document_line(d) for d in docs))
+    return 0
+
+
+def _cmd_archive_import(args: argparse.Namespace) -> int:
+    from archive.document_numbers import kind_from_text
+    from archive.folder_import import FolderImport, import_folder
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"loa: không thấy thư mục {folder}", file=sys.stderr)
+        return 1
+    kind = kind_from_text(args.kind) if args.kind else None
+    if args.kind and kind is None:
+        print(f"loa: không rõ loại văn bản «{args.kind}» (ví dụ: «Công văn», «Kế hoạch»)", file=sys.stderr)
+        return 1
+
+    async def work(session: AsyncSession) -> FolderImport:
+        return await import_folder(session, folder=folder, kind=kind, issuer=args.issuer)
+
+    result = _run_in_transaction(work)
+    print(
+        f"Từ {folder}: nhập {len(result.added)} văn bản mới, {len(result.existing)} đã có trong kho, "
+        f"bỏ qua {len(result.skipped)} tệp."
+    )
+    for doc in result.added:
+        print(f"  + {_document_line(doc)}")
+    for line in result.skipped:
+        print(f"  {line}")
     return 0
 
 
@@ -126,9 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     archive = sub.add_parser("archive", help="the document archive")
     archive_sub = archive.add_subparsers(dest="archive", required=True)
-    seeds = archive_sub.add_parser("import-seeds", help="import the seed documents (default ../shared/seeds)")
-    seeds.add_argument("dir", nargs="?", default=None, help="seed .txt folder (default LOA_SEEDS_DIR)")
-    seeds.set_defaults(func=_cmd_archive_import_seeds)
+    sample = archive_sub.add_parser("import-sample", help="import the sample documents shipped with Loa")
+    sample.set_defaults(func=_cmd_archive_import_sample)
+    own = archive_sub.add_parser("import", help="import your own documents (.txt, .docx, .pdf) from a folder")
+    own.add_argument("dir", help="the folder holding the documents")
+    own.add_argument("--kind", help="kind for files whose header states none, e.g. «Công văn»")
+    own.add_argument("--issuer", help="issuing body for every file (default: from each header)")
+    own.set_defaults(func=_cmd_archive_import)
 
     from directory.admin_cli import add_commands as add_directory_commands
 

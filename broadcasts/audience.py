@@ -18,7 +18,6 @@ from sqlalchemy import (
     insert,
     literal,
     null,
-    or_,
     select,
     union_all,
 )
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import DomainError
 from directory.models import Chat, ChatKind, OrgUnit, Person, Role, RoleAssignment
+from directory.tree import dialect_of, in_subtrees, is_within
 from outbox.models import Kind, OutboxMessage, Outcome
 from storage.base import utcnow
 
@@ -85,11 +85,6 @@ class Preview:
     root_kinds: list[str]
 
 
-def _under(paths: list[str]) -> ColumnElement[bool]:
-    # paths hold only digits and '/': nothing to escape, and the prefix index applies
-    return or_(*(OrgUnit.path.startswith(p) for p in paths))
-
-
 async def _paths(session: AsyncSession, unit_ids: list[int]) -> dict[int, OrgUnit]:
     if not unit_ids:
         return {}
@@ -97,10 +92,15 @@ async def _paths(session: AsyncSession, unit_ids: list[int]) -> dict[int, OrgUni
     return {u.id: u for u in rows}
 
 
-def _filters(spec: AudienceSpec, roots: list[str], excluded: list[str]) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [_under(roots), OrgUnit.is_active.is_(True)]
+def _filters(
+    spec: AudienceSpec, roots: list[str], excluded: list[str], dialect: str
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [
+        in_subtrees(OrgUnit.path, roots, dialect=dialect),
+        OrgUnit.is_active.is_(True),
+    ]
     if excluded:
-        conds.append(~_under(excluded))
+        conds.append(~in_subtrees(OrgUnit.path, excluded, dialect=dialect))
     if spec.unit_kinds:
         conds.append(OrgUnit.kind.in_(spec.unit_kinds))
     if spec.exclude_chats:
@@ -113,10 +113,12 @@ def _active(active: bool) -> ColumnElement[bool]:
     return ok if active else ~ok
 
 
-def _recipients(spec: AudienceSpec, roots: list[str], excluded: list[str], *, active: bool) -> Select[Any]:
+def _recipients(
+    spec: AudienceSpec, roots: list[str], excluded: list[str], *, active: bool, dialect: str
+) -> Select[Any]:
     """One row per chat: chat id, Telegram chat id, kind, unit id, unit path, Telegram user id."""
     parts: list[Select[Any]] = []
-    base = _filters(spec, roots, excluded)
+    base = _filters(spec, roots, excluded, dialect)
     if Target.group in spec.targets:
         conds = [*base, Chat.kind == ChatKind.group, _active(active)]
         if spec.blocks:
@@ -185,15 +187,15 @@ async def preview(session: AsyncSession, spec: AudienceSpec) -> Preview:
     """Counts per child unit of each root (the root itself when a chat sits on it)."""
     roots, excluded = await _resolve_paths(session, spec)
     root_paths = [u.path for u in roots]
-    q = _recipients(spec, root_paths, excluded, active=True).subquery()
+    q = _recipients(spec, root_paths, excluded, active=True, dialect=dialect_of(session)).subquery()
     counts: Counter[int] = Counter()
     total = 0
     for (path,) in await session.execute(select(q.c.path)):
         total += 1
-        root = max((r for r in roots if path.startswith(r.path)), key=lambda r: len(r.path))
+        root = max((r for r in roots if is_within(path, r.path)), key=lambda r: len(r.path))
         rest = path[len(root.path) :].strip("/").split("/")
         counts[int(rest[0]) if rest and rest[0] else root.id] += 1
-    skipped_q = _recipients(spec, root_paths, excluded, active=False).subquery()
+    skipped_q = _recipients(spec, root_paths, excluded, active=False, dialect=dialect_of(session)).subquery()
     skipped = await session.scalar(select(func.count()).select_from(skipped_q)) or 0
     names = {u.id: u.name for u in (await _paths(session, list(counts))).values()}
     by_unit = sorted(
@@ -206,7 +208,7 @@ async def materialise(session: AsyncSession, *, broadcast_id: int, spec: Audienc
     """Writes one pending delivery per recipient chat in one INSERT … SELECT; (total, skipped)."""
     roots, excluded = await _resolve_paths(session, spec)
     root_paths = [u.path for u in roots]
-    q = _recipients(spec, root_paths, excluded, active=True).subquery()
+    q = _recipients(spec, root_paths, excluded, active=True, dialect=dialect_of(session)).subquery()
     now = utcnow()
     rows = select(
         literal(broadcast_id),
@@ -238,6 +240,6 @@ async def materialise(session: AsyncSession, *, broadcast_id: int, spec: Audienc
     ]
     await session.execute(insert(OutboxMessage).from_select(cols, rows))
     total = await session.scalar(select(func.count()).where(OutboxMessage.broadcast_id == broadcast_id)) or 0
-    skipped_q = _recipients(spec, root_paths, excluded, active=False).subquery()
+    skipped_q = _recipients(spec, root_paths, excluded, active=False, dialect=dialect_of(session)).subquery()
     skipped = await session.scalar(select(func.count()).select_from(skipped_q)) or 0
     return int(total), int(skipped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common import errors
 from common.errors import DomainError
 
 
@@ -12,11 +13,11 @@ class BroadcastError(DomainError):
         super().__init__(message, code=code)
 
 
-class NotFound(BroadcastError):
-    status = 404
+class NotFound(errors.NotFound, BroadcastError):
+    """404; constructed as common.errors.NotFound(message, *, code, details)."""
 
-    def __init__(self, message: str = "Không tìm thấy tin phát.") -> None:
-        super().__init__("broadcast_not_found", message)
+    code = "broadcast_not_found"
+    default_message = "Không tìm thấy tin phát."
 
 
 class InvalidState(BroadcastError):

@@ -15,6 +15,7 @@ from broadcasts import service
 from broadcasts.audience import AudienceSpec
 from broadcasts.models import Acknowledgment, Broadcast
 from directory.models import Chat, OrgUnit
+from directory.tree import is_within
 from outbox.models import OutboxMessage, Outcome
 
 OUTCOME_LABELS = {
@@ -109,7 +110,7 @@ async def _by_unit(session: AsyncSession, b: Broadcast) -> list[UnitStats]:
     counts: dict[int, Counter[str]] = defaultdict(Counter)
     acks: Counter[int] = Counter()
     for path, status, n, n_acked in rows.tuples():
-        root = max((r for r in roots if path.startswith(r.path)), key=lambda r: len(r.path), default=None)
+        root = max((r for r in roots if is_within(path, r.path)), key=lambda r: len(r.path), default=None)
         if root is None:
             continue
         rest = path[len(root.path) :].strip("/").split("/")

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from broadcasts import service as broadcast_service
 from broadcasts.errors import Forbidden
 from broadcasts.models import Broadcast, Status
-from directory.access import Scope, within
+from directory.access import Scope
 from directory.models import OrgUnit, Role
+from directory.tree import is_within
 from reports.models import ReportRound, RoundStatus
 
 SCAN_LIMIT = 300  # recent rows examined per listing; older ones are reached from their own pages
@@ -77,7 +78,7 @@ async def rounds_in_scope(
         if scope.allows(Role.officer, root.path):
             views.append(RoundView(round_, root))
         else:
-            below = [p for p in roots if within(p, root.path)]
+            below = [p for p in roots if is_within(p, root.path)]
             if not below:
                 continue
             unit = await session.get(OrgUnit, own_units[below[0]])

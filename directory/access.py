@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import DomainError
 from directory.models import OrgUnit, Person, Role, RoleAssignment
+from directory.tree import is_within
 
 # A role implies the roles listed for it (an admin may do what an officer may, and so on).
 IMPLIED: dict[Role, frozenset[Role]] = {
@@ -43,11 +44,6 @@ class Grant:
     department: str | None = None
 
 
-def within(path: str, ancestor_path: str) -> bool:
-    """True when `path` is `ancestor_path` or below it (paths look like `/1/7/42/`)."""
-    return path.startswith(ancestor_path)
-
-
 @dataclass(frozen=True)
 class Scope:
     """The grants of one actor (a person, or an API key) and the label used in the audit log."""
@@ -59,7 +55,7 @@ class Scope:
     def roles_at(self, unit_path: str) -> set[Role]:
         roles: set[Role] = set()
         for g in self.grants:
-            if within(unit_path, g.unit_path):
+            if is_within(unit_path, g.unit_path):
                 roles |= IMPLIED[g.role]
         return roles
 
@@ -75,7 +71,7 @@ class Scope:
         paths = sorted({g.unit_path for g in self.grants if role in IMPLIED[g.role]}, key=len)
         roots: list[str] = []
         for p in paths:
-            if not any(within(p, r) for r in roots):
+            if not any(is_within(p, r) for r in roots):
                 roots.append(p)
         return roots
 

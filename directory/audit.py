@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.models import AuditEntry, OrgUnit, Person
@@ -76,7 +76,9 @@ async def list_entries(
     if unit_paths is not None:
         if not unit_paths:
             return []
-        query = query.where(or_(*(AuditEntry.unit_path.like(p + "%") for p in unit_paths)))
+        from directory.tree import in_subtrees  # here: directory.tree imports this module
+
+        query = query.where(in_subtrees(AuditEntry.unit_path, unit_paths, dialect=session))
     if entity:
         query = query.where(AuditEntry.entity == entity)
     if entity_id:

@@ -11,13 +11,14 @@ from datetime import timedelta
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import DomainError
 from directory import audit
 from directory.errors import NotFound
 from directory.models import ApiKey, OrgUnit, Person, Role
+from directory.tree import in_subtrees
 from storage.base import utcnow
 
 _hasher = PasswordHasher()
@@ -135,7 +136,7 @@ async def list_api_keys(session: AsyncSession, *, roots: list[str]) -> list[tupl
     rows = await session.execute(
         select(ApiKey, OrgUnit)
         .join(OrgUnit, OrgUnit.id == ApiKey.unit_id)
-        .where(or_(*(OrgUnit.path.like(r + "%") for r in roots)))
+        .where(in_subtrees(OrgUnit.path, roots, dialect=session))
         .order_by(ApiKey.id)
     )
     return [(k, u) for k, u in rows.tuples()]

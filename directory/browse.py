@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.models import Chat, ChatKind, OrgUnit, Person, RoleAssignment, UnitKind
+from directory.tree import in_subtrees, under
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ async def roles_with_units(session: AsyncSession, *, person_id: int) -> list[tup
 
 
 async def summarise(session: AsyncSession, *, unit: OrgUnit) -> UnitSummary:
-    in_tree = OrgUnit.path.startswith(unit.path)
+    in_tree = under(session, unit.path)
     grassroots, members = (
         await session.execute(
             select(func.count(), func.coalesce(func.sum(OrgUnit.member_count), 0)).where(
@@ -99,7 +100,7 @@ async def upper_units(session: AsyncSession, *, roots: list[str], limit: int = 3
         await session.scalars(
             select(OrgUnit)
             .where(
-                or_(*(OrgUnit.path.startswith(r) for r in roots)),
+                in_subtrees(OrgUnit.path, roots, dialect=session),
                 OrgUnit.is_active.is_(True),
                 OrgUnit.kind.notin_([UnitKind.grassroots_union.value, UnitKind.union_group.value]),
             )

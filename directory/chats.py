@@ -7,13 +7,14 @@ from `Chat.is_active` never include a chat the bot cannot write to.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory import audit
 from directory.models import Chat, ChatKind, OrgUnit, Person, RoleAssignment
+from directory.tree import in_subtrees
 from storage.base import utcnow
 
 # ChatMember statuses in which the bot can post.
@@ -153,10 +154,6 @@ async def migrate_group(
     return old
 
 
-def _under(roots: list[str]) -> ColumnElement[bool]:
-    return or_(*(OrgUnit.path.startswith(r) for r in roots))
-
-
 async def list_chats(
     session: AsyncSession,
     *,
@@ -170,12 +167,16 @@ async def list_chats(
     and private chats of people holding a role there."""
     if not roots:
         return []
-    groups = select(Chat.id).join(OrgUnit, OrgUnit.id == Chat.unit_id).where(_under(roots))
+    groups = (
+        select(Chat.id)
+        .join(OrgUnit, OrgUnit.id == Chat.unit_id)
+        .where(in_subtrees(OrgUnit.path, roots, dialect=session))
+    )
     private = (
         select(Chat.id)
         .join(RoleAssignment, RoleAssignment.person_id == Chat.person_id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-        .where(Chat.kind == ChatKind.private.value, _under(roots))
+        .where(Chat.kind == ChatKind.private.value, in_subtrees(OrgUnit.path, roots, dialect=session))
     )
     stmt = (
         select(Chat)

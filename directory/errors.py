@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from common import errors
 from common.errors import DomainError
 
 
@@ -18,9 +19,8 @@ class DirectoryError(DomainError):
         super().__init__(message, code=code, details=details)
 
 
-class NotFound(DirectoryError):
-    status = 404
-    code = "not_found"
+class NotFound(errors.NotFound, DirectoryError):
+    """404; constructed as common.errors.NotFound(message, *, code, details)."""
 
 
 class Conflict(DirectoryError):

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory import audit
@@ -30,6 +30,7 @@ from directory.models import (
     RoleAssignment,
     UnitKind,
 )
+from directory.tree import in_subtrees, under
 from storage.base import utcnow
 
 TOKEN_BYTES = 24
@@ -135,7 +136,7 @@ async def create_bulk_invitations(
     """One single-use invitation per active unit of `kind` under `root` (e.g. a leader per CĐCS)."""
     scope.require(Role.officer, root.path)
     _check_role(role, None)
-    stmt = select(OrgUnit).where(OrgUnit.path.startswith(root.path), OrgUnit.is_active.is_(True))
+    stmt = select(OrgUnit).where(under(session, root.path), OrgUnit.is_active.is_(True))
     if kind is not None:
         stmt = stmt.where(OrgUnit.kind == kind)
     units = list(await session.scalars(stmt.order_by(OrgUnit.path)))
@@ -224,13 +225,13 @@ async def list_invitations(
     stmt = (
         select(Invitation, OrgUnit)
         .join(OrgUnit, OrgUnit.id == Invitation.unit_id)
-        .where(or_(*(OrgUnit.path.startswith(r) for r in roots)))
+        .where(in_subtrees(OrgUnit.path, roots, dialect=session))
         .order_by(Invitation.id.desc())
         .limit(limit)
         .offset(offset)
     )
     if unit_path is not None:
-        stmt = stmt.where(OrgUnit.path.startswith(unit_path))
+        stmt = stmt.where(under(session, unit_path))
     return [(i, u) for i, u in (await session.execute(stmt)).tuples()]
 
 

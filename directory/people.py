@@ -13,7 +13,7 @@ from directory.access import AccessDenied, Scope
 from directory.auth import AuthError, hash_password
 from directory.errors import Conflict, InvalidInput, NotFound
 from directory.models import Department, OrgUnit, Person, Role, RoleAssignment
-from directory.tree import path_ids
+from directory.tree import in_subtrees, path_ids
 
 _PHONE_JUNK = re.compile(r"[\s.\-()/]")
 
@@ -313,7 +313,7 @@ async def list_people(
     in_scope = (
         select(RoleAssignment.person_id)
         .join(OrgUnit, OrgUnit.id == RoleAssignment.unit_id)
-        .where(or_(*(OrgUnit.path.like(r + "%") for r in roots)))
+        .where(in_subtrees(OrgUnit.path, roots, dialect=session))
     )
     stmt = select(Person).where(Person.id.in_(in_scope)).order_by(Person.full_name, Person.id)
     if query:

@@ -7,9 +7,10 @@ transaction as the change itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, literal, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -25,16 +26,44 @@ def child_path(parent: OrgUnit | None, unit_id: int) -> str:
     return f"{parent.path if parent else '/'}{unit_id}/"
 
 
-def under(session: AsyncSession, prefix: str) -> ColumnElement[bool]:
-    """`org_units.path` starts with `prefix`, in the form each database can answer from its index.
+def dialect_of(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
-    PostgreSQL: LIKE on the varchar_pattern_ops index (range comparisons would follow the locale's
-    collation, which may ignore '/'). SQLite: LIKE never uses an index with the default settings,
-    but a binary range does: paths are digits and '/', and '0' is the character after '/'.
+
+def in_subtree(
+    column: Any, root: str | ColumnElement[str], *, dialect: str | AsyncSession
+) -> ColumnElement[bool]:
+    """`column` (a materialised path) is `root` or below it; `root` is a path or a path column.
+
+    Never write this filter by hand (`path.like(root + "%")`, `path.startswith(root)`): it must be in
+    the form each database answers from its index. PostgreSQL: LIKE on the varchar_pattern_ops index
+    (range comparisons would follow the locale's collation, which may ignore '/'). SQLite: LIKE never
+    uses an index with the default settings, but a binary range does: paths are digits and '/', and
+    '0' is the character after '/', so `/1/7/ <= path < /1/70` holds exactly the paths under `/1/7/`.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        return and_(OrgUnit.path >= prefix, OrgUnit.path < prefix[:-1] + "0")
-    return OrgUnit.path.like(prefix + "%")
+    name = dialect if isinstance(dialect, str) else dialect_of(dialect)
+    if name != "sqlite":
+        return column.like(root + "%")
+    if isinstance(root, str):
+        return and_(column >= root, column < root[:-1] + "0")
+    return and_(column >= root, column < func.substr(root, 1, func.length(root) - 1).concat("0"))
+
+
+def in_subtrees(column: Any, roots: Iterable[str], *, dialect: str | AsyncSession) -> ColumnElement[bool]:
+    """`column` lies in any of the subtrees rooted at `roots`; no roots matches nothing."""
+    terms = [in_subtree(column, root, dialect=dialect) for root in roots]
+    return or_(*terms) if terms else false()
+
+
+def under(session: AsyncSession, prefix: str) -> ColumnElement[bool]:
+    """`org_units.path` is `prefix` or below it (see `in_subtree`)."""
+    return in_subtree(OrgUnit.path, prefix, dialect=session)
+
+
+def is_within(path: str, ancestor: str) -> bool:
+    """`path` is `ancestor` or below it, both as stored (`/1/7/42/`): the trailing '/' keeps `/1/7/`
+    from claiming `/1/70/`."""
+    return path.startswith(ancestor)
 
 
 def path_ids(path: str) -> list[int]:
@@ -233,7 +262,7 @@ async def _rewrite_prefix(
 
 async def move_unit(session: AsyncSession, *, actor: str, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
     """Put `unit` and its whole subtree under `new_parent`, in one UPDATE of the paths."""
-    if new_parent.path.startswith(unit.path):
+    if is_within(new_parent.path, unit.path):
         raise InvalidMove("Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
     if not unit.is_active or not new_parent.is_active:
         raise InvalidMove("Chỉ chuyển được giữa các đơn vị đang hoạt động.", code="unit_inactive")
@@ -242,7 +271,7 @@ async def move_unit(session: AsyncSession, *, actor: str, unit: OrgUnit, new_par
     await session.flush()
     await session.refresh(unit)  # earlier bulk UPDATEs in this transaction may have moved either
     await session.refresh(new_parent)
-    if new_parent.path.startswith(unit.path):
+    if is_within(new_parent.path, unit.path):
         raise InvalidMove("Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
     before = audit.unit_snapshot(unit)
     old_path = unit.path
@@ -268,7 +297,7 @@ async def move_unit(session: AsyncSession, *, actor: str, unit: OrgUnit, new_par
 async def merge_units(session: AsyncSession, *, actor: str, source: OrgUnit, survivor: OrgUnit) -> OrgUnit:
     """Fold `source` into `survivor`: children, roles and chats move; `source` stays as an inactive row
     pointing at the survivor, so its code still resolves and reports filed for it stay with it."""
-    if source.id == survivor.id or survivor.path.startswith(source.path):
+    if source.id == survivor.id or is_within(survivor.path, source.path):
         raise InvalidMove("Không thể sáp nhập đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.")
     if not source.is_active or not survivor.is_active:
         raise InvalidMove("Chỉ sáp nhập được các đơn vị đang hoạt động.", code="unit_inactive")

@@ -22,17 +22,19 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from archive.documents import files_of, remember_telegram_file, search_words, tags_of
-from archive.search import PAGE_SIZE, Page, Viewer, search, visible_document
+from archive.search import PAGE_SIZE, Page, Viewer, label_of, search, suggest, visible_document
 from bot.replies import send_then
+from common.chat_markdown import cut_words, to_chat_html
 from common.vietnamese import fold, format_date
 from directory.access import scope_for_telegram_user
 from handlers.basics import NOT_REGISTERED
-from handlers.menu import main_menu
+from handlers.menu import main_menu, menu_for
 from storage.db import Database
 
 ARCHIVE_BUTTON = "📚 Tra cứu văn bản"
 ASK_QUERY = "🔎 Xin gõ từ khoá hoặc số văn bản cần tìm, ví dụ: <code>chi thi 07</code> hoặc <code>178</code>."
-NOTHING = "Không tìm thấy văn bản nào khớp với «{q}». Xin thử từ khoá khác."
+NOTHING = "Không tìm thấy văn bản nào khớp với «{q}». Xin thử từ khoá khác, hoặc số văn bản (ví dụ 178)."
+DID_YOU_MEAN = "Không tìm thấy «{q}». Có phải «{fixed}»?\n\n"
 SUMMARY_CHARS = 700
 MAX_QUERY = 48  # the folded query travels in the page buttons' callback data (64 bytes)
 
@@ -59,9 +61,9 @@ def _results(q: str, page: Page) -> tuple[str, InlineKeyboardMarkup]:
     lines = [f"🔎 Kết quả cho «{escape(q)}» — trang {page.page + 1}:"]
     rows: list[list[InlineKeyboardButton]] = []
     for i, h in enumerate(page.hits, start=first + 1):
-        label = f"{h.kind} {h.number}".strip()
-        date = f" · {format_date(h.issued_on)}" if h.issued_on else ""
-        lines.append(f"{i}. <b>{escape(label)}</b>{date}\n    {escape(h.subject[:120])}")
+        label = label_of(h)
+        date = f" · ngày {format_date(h.issued_on)}" if h.issued_on else " · không ghi ngày"
+        lines.append(f"{i}. <b>{escape(label)}</b>{date}\n    {escape(cut_words(h.subject, 120))}")
         rows.append(
             [
                 InlineKeyboardButton(
@@ -92,11 +94,17 @@ async def _search_and_reply(message: Message, session: AsyncSession, raw: str) -
         return
     q = _query_key(raw)
     page = await search(session, viewer=viewer, text=q) if q else Page()
+    note = ""
+    if not page.hits and q:
+        fixed = await suggest(session, viewer=viewer, text=q)
+        page = await search(session, viewer=viewer, text=fixed) if fixed else Page()
+        if page.hits and fixed:
+            note, q = DID_YOU_MEAN.format(q=escape(raw.strip()[:60]), fixed=escape(fixed)), fixed
     if not page.hits:
         await message.answer(NOTHING.format(q=escape(raw.strip()[:60])))
         return
     text, markup = _results(q, page)
-    await message.answer(text, reply_markup=markup)
+    await message.answer(note + text, reply_markup=markup)
 
 
 async def vanban(message: Message, command: CommandObject, session: AsyncSession, state: FSMContext) -> None:
@@ -115,7 +123,7 @@ async def ask(message: Message, state: FSMContext) -> None:
 async def typed_query(message: Message, session: AsyncSession, state: FSMContext) -> None:
     await state.clear()
     if fold(message.text or "") in {"huy", "/huy", "/cancel"}:
-        await message.answer("Đã huỷ tra cứu.", reply_markup=main_menu())
+        await message.answer("Đã huỷ tra cứu.", reply_markup=await menu_for(session, message.chat.id))
         return
     await _search_and_reply(message, session, message.text or "")
 
@@ -158,18 +166,17 @@ async def open_document(
     chat_id = query.from_user.id
     tags = await tags_of(session, document_id=doc.id)
     body = doc.body.strip()
-    excerpt = body[:SUMMARY_CHARS] + ("…" if len(body) > SUMMARY_CHARS else "")
+    excerpt = to_chat_html(body, SUMMARY_CHARS)
     lines = [
-        f"📄 <b>{escape(doc.label if doc.number else doc.kind)}</b>",
+        f"📄 <b>{escape(doc.label if doc.number else doc.kind + ' (không số)')}</b>",
         f"Cơ quan ban hành: {escape(doc.issuer)}",
     ]
-    if doc.issued_on:
-        lines.append(f"Ngày ban hành: {format_date(doc.issued_on)}")
+    lines.append(f"Ngày ban hành: {format_date(doc.issued_on) if doc.issued_on else 'không ghi ngày'}")
     lines.append(f"Trích yếu: <i>{escape(doc.subject)}</i>")
     if tags:
         lines.append("Từ khoá: " + ", ".join(escape(t) for t in tags))
     if excerpt:
-        lines += ["", escape(excerpt)]
+        lines += ["", excerpt]
     await bot.send_message(chat_id, "\n".join(lines))
     files = await files_of(session, document_id=doc.id)
     for f in files:

@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from broadcasts import audience, service
 from broadcasts.audience import AudienceSpec, Target
 from broadcasts.config import BroadcastConfig
-from common.vietnamese import VN_TZ, format_datetime, parse_date
+from common import when
+from common.chat_markdown import cut_words
+from common.vietnamese import VN_TZ, format_datetime
 from config.settings import Settings
 from directory import tree
 from directory.access import Scope, scope_for_telegram_user
@@ -30,7 +32,6 @@ NOT_OFFICER = "Chức năng phát tin dành cho cán bộ công đoàn."
 ASK_CONTENT = "Xin gửi (hoặc chuyển tiếp) nội dung cần phát: chữ, ảnh hoặc tệp văn bản kèm chú thích."
 BAD_CONTENT = "Loa chỉ phát được chữ, ảnh hoặc tệp văn bản. Xin gửi lại nội dung."
 ASK_TIME = "Xin nhập thời điểm gửi, ví dụ <code>07:30 25/12/2026</code> (giờ Việt Nam)."
-BAD_TIME = "Chưa hiểu thời điểm này, hoặc thời điểm đã qua. Ví dụ: <code>07:30 25/12/2026</code>."
 TARGET_LABELS = {Target.group: "nhóm", Target.leader: "Chủ tịch CĐCS", Target.member: "đoàn viên"}
 
 
@@ -191,7 +192,7 @@ async def _preview(query: CallbackQuery, data: dict[str, Any], session: AsyncSes
 
 async def _create(session: AsyncSession, scope: Scope, data: dict[str, Any], config: BroadcastConfig) -> Any:
     content = data["content"]
-    title = html.unescape(content.get("html", "")).split("\n", 1)[0][:80] or "Tin phát"
+    title = cut_words(html.unescape(content.get("html", "")).split("\n", 1)[0], 80) or "Tin phát"
     spec = {"roots": data["roots"], "targets": data["targets"]}
     b, _ = await service.create(session, scope=scope, title=title, content=content, audience_spec=spec)
     return await service.submit(session, scope=scope, broadcast_id=b.id, config=config)
@@ -211,24 +212,21 @@ async def ask_time(query: CallbackQuery, state: FSMContext) -> None:
 
 
 def parse_when(text: str) -> datetime | None:
-    parts = text.strip().split()
-    if len(parts) != 2:
-        return None
-    clock, day = (parts[0], parts[1]) if ":" in parts[0] else (parts[1], parts[0])
-    d = parse_date(day)
-    try:
-        hh, mm = (int(x) for x in clock.replace("h", ":").split(":"))
-        return datetime(d.year, d.month, d.day, hh, mm, tzinfo=VN_TZ) if d else None
-    except ValueError:
-        return None
+    """`7h30 14/12`, `sáng mai`, `thứ hai tới`… (common/when.py), read against the current time."""
+    return when.parse_when(text, now=datetime.now(VN_TZ))
 
 
 async def got_time(message: Message, state: FSMContext, session: AsyncSession, settings: Settings) -> None:
-    when = parse_when(message.text or "")
-    if when is None or when <= datetime.now(VN_TZ):
-        await message.answer(BAD_TIME)
+    at = parse_when(message.text or "")
+    if at is None or at <= datetime.now(VN_TZ):
+        passed = f" ({when.describe(at)} đã qua)" if at is not None else ""
+        await message.answer(
+            f"Chưa hiểu thời điểm «{html.escape(message.text or '')}»{passed}. "
+            "Ví dụ: <code>7h30 14/12</code>, <code>sáng mai</code>, <code>thứ hai tới 8h</code>."
+        )
         return
-    await _finish(message, state, session, settings, at=when)
+    await message.answer(f"🕖 Sẽ gửi lúc <b>{when.describe(at)}</b>.")
+    await _finish(message, state, session, settings, at=at)
 
 
 async def _finish(

@@ -61,7 +61,7 @@ async def me(message: Message, session: AsyncSession) -> None:
         return
     lines = [f"👤 <b>{escape(person.full_name)}</b>", "Đơn vị và vai trò:"]
     lines += [role_line(a, u) for a, u in roles]
-    await message.answer("\n".join(lines), reply_markup=main_menu())
+    await message.answer("\n".join(lines), reply_markup=main_menu({str(a.role) for a, _ in roles}))
 
 
 async def _unit_view(

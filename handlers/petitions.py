@@ -20,12 +20,13 @@ from archive.petitions import (
     CATEGORIES,
     petition_for_message,
 )
-from archive.registry import Petition
+from archive.tables import Petition
+from common.answers import match_label
 from common.vietnamese import fold
 from directory.access import scope_for_telegram_user
 from directory.browse import person_by_telegram
 from handlers.basics import NOT_REGISTERED
-from handlers.menu import main_menu
+from handlers.menu import MENU_ROWS, main_menu, menu_for
 
 PETITION_BUTTON = "📝 Gửi kiến nghị"
 CANCEL_WORDS = {"huy", "/huy", "/cancel"}
@@ -37,10 +38,14 @@ ASK_CONTENT = (
 ASK_ANONYMITY = "Đồng chí muốn gửi kèm họ tên hay gửi ẩn danh? (Ẩn danh: cấp trên chỉ thấy tên đơn vị.)"
 WRONG_CONTENT = "Xin gửi nội dung bằng chữ, hoặc một ảnh/tệp kèm chú thích. Gõ /huy để thôi."
 SENT = "✅ Đã gửi kiến nghị số <b>{ref}</b>.\nKiến nghị đã được chuyển tới {whom}. Loa sẽ báo khi có trả lời."
+NAMED_LABEL, ANONYMOUS_LABEL = "👤 Gửi kèm họ tên", "🕶 Gửi ẩn danh"
+TAP_A_BUTTON = "Xin bấm một nút bên dưới, hoặc gõ đúng tên nút (không dấu cũng được, ví dụ «{example}»)."
+EXPIRED = "Phiên gửi kiến nghị đã hết hạn, xin bắt đầu lại."
 ASK_ANSWER = "✍️ Xin gõ nội dung trả lời kiến nghị <b>{ref}</b> (hoặc /huy):"
 
 
 class PetitionForm(StatesGroup):
+    category = State()
     content = State()
     anonymity = State()
 
@@ -68,11 +73,44 @@ async def start(message: Message, session: AsyncSession, state: FSMContext) -> N
         await message.answer(NOT_REGISTERED, reply_markup=main_menu())
         return
     await state.clear()
+    await state.set_state(PetitionForm.category)
+    await message.answer(ASK_CATEGORY, reply_markup=category_markup())
+
+
+def category_markup() -> InlineKeyboardMarkup:
     rows = [
         [InlineKeyboardButton(text=label, callback_data=CategoryCb(code=code).pack())]
         for code, label in CATEGORIES.items()
     ]
-    await message.answer(ASK_CATEGORY, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def anonymity_markup() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=NAMED_LABEL, callback_data=AnonCb(anonymous=False).pack()),
+                InlineKeyboardButton(text=ANONYMOUS_LABEL, callback_data=AnonCb(anonymous=True).pack()),
+            ]
+        ]
+    )
+
+
+async def typed_category(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    """`tien luong` typed instead of tapping «Tiền lương, chế độ chính sách»."""
+    if fold(message.text or "") in CANCEL_WORDS:
+        await state.clear()
+        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=await menu_for(session, message.chat.id))
+        return
+    label = match_label(message.text or "", list(CATEGORIES.values()))
+    if label is None:
+        hint = TAP_A_BUTTON.format(example="tien luong")
+        await message.answer(f"{ASK_CATEGORY}\n{hint}", reply_markup=category_markup())
+        return
+    code = next(c for c, lbl in CATEGORIES.items() if lbl == label)
+    await state.set_state(PetitionForm.content)
+    await state.update_data(category=code)
+    await message.answer(ASK_CONTENT.format(label=escape(label)))
 
 
 async def chose_category(query: CallbackQuery, callback_data: CategoryCb, state: FSMContext) -> None:
@@ -91,10 +129,10 @@ async def chose_category(query: CallbackQuery, callback_data: CategoryCb, state:
     await query.answer()
 
 
-async def got_content(message: Message, state: FSMContext) -> None:
+async def got_content(message: Message, state: FSMContext, session: AsyncSession) -> None:
     if fold(message.text or "") in CANCEL_WORDS:
         await state.clear()
-        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=main_menu())
+        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=await menu_for(session, message.chat.id))
         return
     data: dict[str, str | None] = {"text": message.text or message.caption or ""}
     if message.photo:
@@ -106,42 +144,60 @@ async def got_content(message: Message, state: FSMContext) -> None:
         return
     await state.update_data(data)
     await state.set_state(PetitionForm.anonymity)
-    kb = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(text="👤 Gửi kèm họ tên", callback_data=AnonCb(anonymous=False).pack()),
-                InlineKeyboardButton(text="🕶 Gửi ẩn danh", callback_data=AnonCb(anonymous=True).pack()),
-            ]
-        ]
-    )
-    await message.answer(ASK_ANONYMITY, reply_markup=kb)
+    await message.answer(ASK_ANONYMITY, reply_markup=anonymity_markup())
 
 
 async def chose_anonymity(
     query: CallbackQuery, callback_data: AnonCb, state: FSMContext, session: AsyncSession, bot: Bot
 ) -> None:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    if not await _send(query.from_user.id, chat_id, callback_data.anonymous, state, session, bot):
+        await query.answer(EXPIRED, show_alert=True)
+        return
+    await query.answer()
+
+
+async def typed_anonymity(message: Message, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
+    """`an danh` or `ho ten` typed instead of tapping a button."""
+    if fold(message.text or "") in CANCEL_WORDS:
+        await state.clear()
+        await message.answer("Đã huỷ gửi kiến nghị.", reply_markup=await menu_for(session, message.chat.id))
+        return
+    label = match_label(message.text or "", [NAMED_LABEL, ANONYMOUS_LABEL])
+    if label is None:
+        hint = TAP_A_BUTTON.format(example="an danh")
+        await message.answer(f"{ASK_ANONYMITY}\n{hint}", reply_markup=anonymity_markup())
+        return
+    assert message.from_user is not None
+    if not await _send(message.from_user.id, message.chat.id, label == ANONYMOUS_LABEL, state, session, bot):
+        await message.answer(EXPIRED)
+
+
+async def _send(
+    user_id: int, chat_id: int, anonymous: bool, state: FSMContext, session: AsyncSession, bot: Bot
+) -> bool:
+    """Submit the petition kept in the FSM data; False when that data is gone (an expired session)."""
     data = await state.get_data()
-    person = await person_by_telegram(session, telegram_user_id=query.from_user.id)
+    person = await person_by_telegram(session, telegram_user_id=user_id)
     if person is None or "category" not in data:
         await state.clear()
-        await query.answer("Phiên gửi kiến nghị đã hết hạn, xin bắt đầu lại.", show_alert=True)
-        return
+        return False
     await state.clear()
     routing = await petition_service.submit(
         session,
         sender=person,
         category=data["category"],
         text=data.get("text") or "",
-        anonymous=callback_data.anonymous,
-        sender_chat_id=query.message.chat.id if query.message else query.from_user.id,
+        anonymous=anonymous,
+        sender_chat_id=chat_id,
         attachment_kind=data.get("kind"),
         attachment_file_id=data.get("file_id"),
         attachment_name=data.get("name"),
     )
     whom = escape(routing.handling_unit.name) if routing.handling_unit else "Ban Chấp hành công đoàn cơ sở"
     whom = f"Chủ tịch công đoàn cơ sở và cán bộ {whom}"
-    await query.answer()
-    await bot.send_message(query.from_user.id, SENT.format(ref=routing.petition.reference, whom=whom))
+    await bot.send_message(user_id, SENT.format(ref=routing.petition.reference, whom=whom))
+    return True
 
 
 async def _answer(message: Message, session: AsyncSession, bot: Bot, petition_id: int) -> None:
@@ -176,7 +232,7 @@ async def answer_typed(message: Message, session: AsyncSession, bot: Bot, state:
     data = await state.get_data()
     await state.clear()
     if fold(message.text or "") in CANCEL_WORDS:
-        await message.answer("Đã huỷ trả lời.", reply_markup=main_menu())
+        await message.answer("Đã huỷ trả lời.", reply_markup=await menu_for(session, message.chat.id))
         return
     await _answer(message, session, bot, int(data["petition_id"]))
 
@@ -206,7 +262,10 @@ def build_router() -> Router:
     router.message.register(start, Command("kiennghi"))
     router.message.register(start, F.text == PETITION_BUTTON)
     router.callback_query.register(chose_category, CategoryCb.filter())
+    typed = (F.text, ~F.text.startswith("/"), ~F.text.in_({label for row in MENU_ROWS for label in row}))
+    router.message.register(typed_category, StateFilter(PetitionForm.category), *typed)
     router.message.register(got_content, StateFilter(PetitionForm.content))
+    router.message.register(typed_anonymity, StateFilter(PetitionForm.anonymity), *typed)
     router.callback_query.register(chose_anonymity, AnonCb.filter(), StateFilter(PetitionForm.anonymity))
     router.message.register(answer_typed, StateFilter(PetitionAnswer.text), F.text)
     router.message.register(answer_by_reply, F.reply_to_message, is_notice_reply)

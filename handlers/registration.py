@@ -6,7 +6,7 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
-from aiogram.types import Message
+from aiogram.types import Message, ReplyKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.browse import person_by_telegram, roles_with_units
@@ -14,7 +14,7 @@ from directory.chats import register_private_chat
 from directory.invitations import redeem_invitation
 from directory.models import DEPARTMENT_LABELS, ROLE_LABELS, Department, OrgUnit, Role, RoleAssignment
 from handlers.basics import NOT_REGISTERED, WELCOME
-from handlers.menu import main_menu
+from handlers.menu import is_officer, main_menu, register_commands, roles_of
 
 REGISTERED = (
     "✅ Đăng ký thành công!\n"
@@ -49,7 +49,7 @@ async def start_with_token(message: Message, command: CommandObject, session: As
         "unit": escape(result.unit.name),
     }
     text = ALREADY if result.already_used else REGISTERED
-    await message.answer(text.format(**values), reply_markup=main_menu())
+    await message.answer(text.format(**values), reply_markup=await _menu_and_commands(message, session))
 
 
 async def start(message: Message, session: AsyncSession) -> None:
@@ -66,8 +66,17 @@ async def start(message: Message, session: AsyncSession) -> None:
     roles = "\n".join(role_line(a, u) for a, u in await roles_with_units(session, person_id=person.id))
     await message.answer(
         WELCOME_BACK.format(name=escape(person.full_name), roles=roles or NOT_REGISTERED),
-        reply_markup=main_menu(),
+        reply_markup=await _menu_and_commands(message, session),
     )
+
+
+async def _menu_and_commands(message: Message, session: AsyncSession) -> ReplyKeyboardMarkup:
+    """The person's menu; leaders and officers also get their own command list in this chat."""
+    assert message.from_user is not None and message.bot is not None
+    roles = await roles_of(session, message.from_user.id)
+    if "leader" in roles or is_officer(roles):
+        await register_commands(message.bot, chat_id=message.chat.id, roles=roles)
+    return main_menu(roles)
 
 
 def build_router() -> Router:

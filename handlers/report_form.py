@@ -16,12 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import fold
 from directory.models import OrgUnit
-from reports.audience import person_by_telegram, units_led_by
-from reports.errors import InvalidReply, ReportError
-from reports.forms import Form
+from reports.forms import FieldSpec, FieldType, Form
 from reports.models import RoundStatus
+from reports.recipients import person_by_telegram, units_led_by
 from reports.services import form_of_round, get_round, submit
-from reports.texts import issues_text, question_text, stored_text, summary_text
+from reports.texts import issues_text, question_text, stored_text, summary_text, understood_text
 from reports.validation import check_value, validate
 
 BACK_WORDS = {"quay lai", "/quaylai", "lui"}
@@ -40,14 +39,29 @@ class ReportForm(StatesGroup):
     confirming = State()
 
 
-def question_markup(optional: bool, first: bool) -> InlineKeyboardMarkup:
+def question_markup(spec: FieldSpec, first: bool) -> InlineKeyboardMarkup:
+    """Navigation, and the answers themselves where there are few: Có/Không, or the choices."""
+    answers: list[list[InlineKeyboardButton]] = []
+    if spec.type is FieldType.yes_no:
+        answers = [
+            [
+                InlineKeyboardButton(text="Có", callback_data="rpf:a:co"),
+                InlineKeyboardButton(text="Không", callback_data="rpf:a:khong"),
+            ]
+        ]
+    elif spec.type is FieldType.choice:
+        answers = [
+            [InlineKeyboardButton(text=c[:60], callback_data=f"rpf:a:{i}")]
+            for i, c in enumerate(spec.choices, 1)
+        ][:10]
+    optional = not spec.required
     row = []
     if not first:
         row.append(InlineKeyboardButton(text="⬅️ Quay lại", callback_data="rpf:back"))
     if optional:
         row.append(InlineKeyboardButton(text="⏭ Bỏ qua", callback_data="rpf:skip"))
     row.append(InlineKeyboardButton(text="❌ Huỷ", callback_data="rpf:cancel"))
-    return InlineKeyboardMarkup(inline_keyboard=[row])
+    return InlineKeyboardMarkup(inline_keyboard=[*answers, row])
 
 
 CONFIRM_MARKUP = InlineKeyboardMarkup(
@@ -77,7 +91,7 @@ async def ask(bot: Bot, chat_id: int, state: FSMContext, session: AsyncSession, 
         checked = validate(form, answers)
         if checked.ok:
             await state.set_state(ReportForm.confirming)
-            text = summary_text(form, checked.values, checked.estimates)
+            text = summary_text(form, checked.values, checked.estimates, answers)
             await bot.send_message(chat_id, note + text, reply_markup=CONFIRM_MARKUP)
             return
         first = checked.issues[0].field_key
@@ -91,7 +105,7 @@ async def ask(bot: Bot, chat_id: int, state: FSMContext, session: AsyncSession, 
     await bot.send_message(
         chat_id,
         note + question_text(form, index, answers.get(spec.key) or None),
-        reply_markup=question_markup(not spec.required, index == 0),
+        reply_markup=question_markup(spec, index == 0),
     )
 
 
@@ -144,6 +158,8 @@ async def on_button(query: CallbackQuery, state: FSMContext, session: AsyncSessi
         await move(chat_id, +1, state, session, bot)
     elif action == "ok":
         await confirm(chat_id, state, session, bot)
+    elif action == "a" and await state.get_state() == ReportForm.answering.state:
+        await answer(chat_id, (query.data or "").split(":")[2], state, session, bot)
 
 
 async def confirm(chat_id: int, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
@@ -155,25 +171,18 @@ async def confirm(chat_id: int, state: FSMContext, session: AsyncSession, bot: B
         await state.clear()
         await bot.send_message(chat_id, NOT_YOURS)
         return
-    try:
-        result = await submit(
-            session=session,
-            round_id=data["round_id"],
-            unit_id=unit.id,
-            raw=data.get("answers", {}),
-            submitted_by_id=person.id,
-            channel="form",
-        )
-    except InvalidReply as exc:
-        await bot.send_message(chat_id, issues_text(exc.issues))
-        return
-    except ReportError as exc:
-        await state.clear()
-        await bot.send_message(chat_id, escape(exc.message))
-        return
+    result = await submit(
+        session=session,
+        round_id=data["round_id"],
+        unit_id=unit.id,
+        raw=data.get("answers", {}),
+        submitted_by_id=person.id,
+        channel="form",
+    )
     await state.clear()
     round_ = await get_round(session=session, round_id=data["round_id"])
-    await bot.send_message(chat_id, stored_text(result, unit, round_))  # sent after the commit
+    # sent after the commit
+    await bot.send_message(chat_id, stored_text(result, unit, round_, data.get("answers", {})))
 
 
 async def on_text(message: Message, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
@@ -195,16 +204,22 @@ async def on_text(message: Message, state: FSMContext, session: AsyncSession, bo
         else:
             await message.answer(PRESS_A_BUTTON, reply_markup=CONFIRM_MARKUP)
         return
+    await answer(chat_id, message.text or "", state, session, bot)
+
+
+async def answer(chat_id: int, typed: str, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
+    """One answer, typed or pressed: refused with the reason, or echoed as understood before the next step."""
     data = await state.get_data()
     form = await _form(session, data)
     spec = form.fields[data["index"]]
-    _, _, error = check_value(spec, message.text or "")
+    value, estimate, error = check_value(spec, typed)
     if error is not None:
         await ask(bot, chat_id, state, session, note=f"❗ {escape(error)}\nXin nhập lại.\n\n")
         return
-    answers = {**data.get("answers", {}), spec.key: (message.text or "").strip()}
+    answers = {**data.get("answers", {}), spec.key: typed.strip()}
     await state.update_data(answers=answers, index=data["index"] + 1)
-    await ask(bot, chat_id, state, session)
+    echo = understood_text(form, spec.key, value, estimate=estimate, typed=typed.strip())
+    await ask(bot, chat_id, state, session, note=echo + "\n\n")
 
 
 def build_router() -> Router:
@@ -214,7 +229,7 @@ def build_router() -> Router:
     router.callback_query.register(
         on_button,
         StateFilter(ReportForm.answering, ReportForm.confirming),
-        F.data.in_({"rpf:back", "rpf:skip", "rpf:cancel", "rpf:ok"}),
+        F.data.in_({"rpf:back", "rpf:skip", "rpf:cancel", "rpf:ok"}) | F.data.startswith("rpf:a:"),
     )
     router.message.register(on_text, ReportForm.answering, F.text)
     router.message.register(on_text, ReportForm.confirming, F.text)

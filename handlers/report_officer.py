@@ -18,15 +18,16 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.messages import split_message
 from common.vietnamese import fold
 from directory import tree
 from directory.access import Scope, scope_for_person
 from directory.models import OrgUnit, Role
-from reports.audience import person_by_telegram
 from reports.chart import completeness_chart
 from reports.exports import export_xlsx
 from reports.models import ReportRound
 from reports.notify import remind_missing, review_and_tell
+from reports.recipients import person_by_telegram
 from reports.rollup import completeness, missing_units, totals
 from reports.services import (
     current_round_for_subtree,
@@ -104,9 +105,9 @@ async def thongke(message: Message, command: CommandObject, session: AsyncSessio
     rows = await completeness(session=session, round_=round_, parent=unit)
     total = await totals(session=session, round_=round_, root_path=unit.path)
     missing = await missing_units(session=session, round_id=round_.id, root_path=unit.path)
-    await message.answer(
-        stats_text(round_, unit, total, rows, missing), reply_markup=stats_markup(round_.id, unit.id)
-    )
+    parts = split_message(stats_text(round_, unit, total, rows, missing))
+    for i, part in enumerate(parts, 1):
+        await message.answer(part, reply_markup=stats_markup(round_.id, unit.id) if i == len(parts) else None)
     png = completeness_chart(rows, f"{round_.title} — {unit.name}")
     await message.answer_photo(
         BufferedInputFile(png, filename="thong-ke.png"), caption="Tỷ lệ nộp và đúng hạn"

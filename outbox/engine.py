@@ -142,6 +142,7 @@ class Engine:
         self._db_ok = True
         self._db_back = asyncio.Event()
         self._db_back.set()
+        self._wake_writer = asyncio.Event()
 
     # --- leases ---------------------------------------------------------------------------------
     def _now(self) -> float:
@@ -446,6 +447,8 @@ class Engine:
                     self._forget(r)
                 else:
                     self._results.append(result)
+                    if r.kind in self.on_sent:  # someone may answer it at once: record it at once
+                        self._wake_writer.set()
             finally:
                 self._queue.task_done()
 
@@ -542,7 +545,8 @@ class Engine:
     async def _writer(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.1)
+                await asyncio.wait_for(self._wake_writer.wait(), 0.1)
+            self._wake_writer.clear()
             try:
                 await self.flush()
                 self._healthy()
@@ -633,6 +637,7 @@ class Engine:
                 task.cancel()
             await asyncio.gather(*consumers, return_exceptions=True)
             helpers_stop.set()
+            self._wake_writer.set()
             await asyncio.gather(writer, renewer)
             with contextlib.suppress(Exception):
                 await self.flush()

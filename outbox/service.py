@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory.models import Chat, ChatKind
+from directory.models import Chat, ChatKind, OrgUnit
+from directory.tree import under
 from outbox.models import Kind, OutboxMessage, Outcome
 from outbox.parts import Part, to_dict
 from storage.base import utcnow
@@ -92,10 +93,20 @@ async def notify_person(
     return len(chats)
 
 
-async def counts(session: AsyncSession) -> list[tuple[str, str, str, int]]:
-    """(kind, channel, status, count) over the whole outbox, for metrics and statistics."""
+async def counts(
+    session: AsyncSession, *, subtree_paths: Sequence[str] | None = None
+) -> list[tuple[str, str, str, int]]:
+    """(kind, channel, status, count) over the outbox — all of it (metrics, admins), or only the records
+    about units under `subtree_paths` (an officer's view)."""
+    query = select(OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.status, func.count())
+    if subtree_paths is not None:
+        if not subtree_paths:
+            return []
+        query = query.join(OrgUnit, OrgUnit.id == OutboxMessage.unit_id).where(
+            or_(*(under(session, p) for p in subtree_paths))
+        )
     rows = await session.execute(
-        select(OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
+        query.group_by(OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.status).order_by(
             OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.status
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common import errors
 from common.errors import DomainError
 from reports.validation import Issue
 
@@ -11,9 +12,8 @@ class ReportError(DomainError):
     code = "report_error"
 
 
-class NotFound(ReportError):
-    status = 404
-    code = "not_found"
+class NotFound(errors.NotFound, ReportError):
+    """404; constructed as common.errors.NotFound(message, *, code, details)."""
 
 
 class RoundClosed(ReportError):

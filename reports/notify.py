@@ -22,10 +22,10 @@ from outbox.models import Kind
 from outbox.outcomes import Claimed
 from outbox.parts import Markup, buttons, text
 from outbox.service import enqueue
-from reports.audience import Recipient, leaders_of, officers_over
 from reports.forms import Form
 from reports.lines import usage
 from reports.models import ReportMessage, ReportRound, ReportSubmission, SubmissionStatus
+from reports.recipients import Recipient, leaders_of, officers_over
 from reports.rollup import missing_units
 from reports.services import form_of_round, review
 from reports.validation import expected

@@ -13,9 +13,9 @@ from sqlalchemy import BigInteger, Integer, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.models import OrgUnit
+from directory.tree import dialect_of, in_subtree, is_within
 from reports.forms import Aggregation, Form
 from reports.models import ReportRound, ReportSubmission, ReportTarget, ReportValue
-from reports.paths import dialect_of, under
 
 GroupBy = Literal["none", "block", "kind"]
 
@@ -76,8 +76,8 @@ async def rollup(
         .join(ReportRound, ReportRound.root_unit_id == OrgUnit.id)
         .where(ReportRound.id == round_id)
     )
-    if round_root is None or not round_root.startswith(root_path):
-        subtree = select(OrgUnit.id).where(under(OrgUnit.path, root_path, dialect_of(session)))
+    if round_root is None or not is_within(round_root, root_path):
+        subtree = select(OrgUnit.id).where(in_subtree(OrgUnit.path, root_path, dialect=session))
         query = query.where(ReportValue.unit_id.in_(subtree))
     rows = await session.execute(query.group_by(*group_cols))
     groups: dict[str | None, RollupGroup] = {}
@@ -147,7 +147,7 @@ async def completeness(*, session: AsyncSession, round_: ReportRound, parent: Or
         .outerjoin(sub, and_(sub.c.round_id == ReportTarget.round_id, sub.c.unit_id == ReportTarget.unit_id))
         .where(
             ReportTarget.round_id == round_.id,
-            under(target_unit.c.path, parent.path, dialect),
+            in_subtree(target_unit.c.path, parent.path, dialect=dialect),
             target_unit.c.path != parent.path,
         )
         .group_by(child_id)
@@ -185,7 +185,7 @@ async def totals(*, session: AsyncSession, round_: ReportRound, root_path: str) 
             .outerjoin(
                 sub, and_(sub.c.round_id == ReportTarget.round_id, sub.c.unit_id == ReportTarget.unit_id)
             )
-            .where(ReportTarget.round_id == round_.id, under(OrgUnit.path, root_path, dialect_of(session)))
+            .where(ReportTarget.round_id == round_.id, in_subtree(OrgUnit.path, root_path, dialect=session))
         )
     ).one()
     return Completeness(0, "", "", int(row[0]), int(row[1]), int(row[2]))
@@ -203,7 +203,7 @@ async def missing_units(*, session: AsyncSession, round_id: int, root_path: str 
         .where(
             ReportTarget.round_id == round_id,
             ReportSubmission.id.is_(None),
-            under(OrgUnit.path, root_path, dialect_of(session)),
+            in_subtree(OrgUnit.path, root_path, dialect=session),
         )
         .order_by(OrgUnit.path)
     )
@@ -239,7 +239,7 @@ async def ranking(
         .where(
             ReportRound.deadline >= year_start,
             ReportRound.deadline < year_end,
-            under(OrgUnit.path, root_path, dialect_of(session)),
+            in_subtree(OrgUnit.path, root_path, dialect=session),
         )
         .group_by(OrgUnit.id, OrgUnit.code, OrgUnit.name)
     )

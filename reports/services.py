@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from directory.models import OrgUnit
+from directory.tree import in_subtree
 from reports.errors import Conflict, InvalidReply, NotFound, NotTargeted, RoundClosed
 from reports.forms import FieldSpec, Form, Rule, check_definition
 from reports.models import (
@@ -25,7 +26,6 @@ from reports.models import (
     RoundStatus,
     SubmissionStatus,
 )
-from reports.paths import dialect_of, under
 from reports.periods import period_bounds, period_label
 from reports.validation import Checked, Value, to_json_values, validate
 from storage.base import utcnow
@@ -144,7 +144,7 @@ async def open_round(
     )
     session.add(round_)
     await session.flush()
-    conditions = [under(OrgUnit.path, root.path, dialect_of(session)), OrgUnit.is_active.is_(True)]
+    conditions = [in_subtree(OrgUnit.path, root.path, dialect=session), OrgUnit.is_active.is_(True)]
     if target_kinds:
         conditions.append(OrgUnit.kind.in_(list(target_kinds)))
     if target_blocks:
@@ -195,7 +195,12 @@ async def current_round_for_subtree(*, session: AsyncSession, unit: OrgUnit) -> 
     return await session.scalar(
         select(ReportRound)
         .join(root, root.c.id == ReportRound.root_unit_id)
-        .where(or_(literal(unit.path).like(root.c.path + "%"), root.c.path.like(unit.path + "%")))
+        .where(
+            or_(
+                in_subtree(literal(unit.path), root.c.path, dialect=session),
+                in_subtree(root.c.path, unit.path, dialect=session),
+            )
+        )
         .order_by(ReportRound.opened_at.desc(), ReportRound.id.desc())
         .limit(1)
     )
@@ -355,7 +360,7 @@ async def pending_review(
         .where(
             ReportSubmission.round_id == round_id,
             ReportSubmission.status == SubmissionStatus.submitted.value,
-            under(OrgUnit.path, root_path, dialect_of(session)),
+            in_subtree(OrgUnit.path, root_path, dialect=session),
         )
         .order_by(ReportSubmission.last_submitted_at, ReportSubmission.id)
         .limit(limit)

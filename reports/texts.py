@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from html import escape
 from typing import Any
 
 from common.vietnamese import format_datetime
 from directory.models import OrgUnit
+from reports.figures import format_number
 from reports.forms import Form
 from reports.models import ReportRound
 from reports.rollup import Completeness
@@ -14,15 +17,39 @@ from reports.services import Submitted
 from reports.validation import Issue, display_value, expected
 
 
-def values_block(form: Form, values: dict[str, Any], estimates: list[str]) -> str:
+def values_block(
+    form: Form, values: dict[str, Any], estimates: list[str], typed: dict[str, str] | None = None
+) -> str:
+    """One line per field as understood; where the digits differ from what was typed (`2tr`), the typed
+    text follows, so a misreading is seen at once."""
     lines = []
     for f in form.fields:
-        shown = display_value(f, values.get(f.key), estimate=f.key in estimates)
-        lines.append(f"• {escape(f.label)}: <b>{escape(shown)}</b>")
+        value = values.get(f.key)
+        shown = display_value(f, value, estimate=f.key in estimates)
+        raw = (typed or {}).get(f.key, "").strip()
+        hint = ""
+        if raw and f.is_numeric and value is not None and not isinstance(value, bool):
+            if re.sub(r"\D", "", raw) != re.sub(r"\D", "", format_number(Decimal(str(value)))):
+                hint = f" ← đã gõ «{escape(raw)}»"
+        lines.append(f"• {escape(f.label)}: <b>{escape(shown)}</b>{hint}")
     return "\n".join(lines)
 
 
-def stored_text(result: Submitted, unit: OrgUnit, round_: ReportRound) -> str:
+def understood_text(form: Form, key: str, value: Any, *, estimate: bool = False, typed: str = "") -> str:
+    """The echo after each answer of the guided form: «✔️ Đã hiểu: Tổng số đoàn viên: 1.240 người»."""
+    spec = form.field(key)
+    assert spec is not None
+    return "✔️ Đã hiểu: " + values_block(
+        Form(form.template_id, form.code, form.name, form.version, [spec], []),
+        {key: value},
+        [key] if estimate else [],
+        {key: typed},
+    ).removeprefix("• ")
+
+
+def stored_text(
+    result: Submitted, unit: OrgUnit, round_: ReportRound, typed: dict[str, str] | None = None
+) -> str:
     rev = result.revision
     head = "✅ Đã nhận báo cáo" if rev.number == 1 else f"✅ Đã nhận bản sửa lần {rev.number - 1}"
     late = "\n⚠️ Nộp sau hạn: báo cáo vẫn được nhận và ghi là <b>nộp muộn</b>." if rev.is_late else ""
@@ -33,8 +60,8 @@ def stored_text(result: Submitted, unit: OrgUnit, round_: ReportRound) -> str:
         else ""
     )
     return (
-        f"{head} {escape(round_.title)} của <b>{escape(unit.name)}</b>:\n"
-        f"{values_block(result.form, rev.values, rev.estimates)}{late}{estimate}\n"
+        f"{head} {escape(round_.title)} của <b>{escape(unit.name)}</b>.\nĐã hiểu:\n"
+        f"{values_block(result.form, rev.values, rev.estimates, typed)}{late}{estimate}\n"
         "Muốn sửa, chỉ cần gửi lại; bản mới nhất sẽ được dùng."
     )
 
@@ -57,10 +84,12 @@ def question_text(form: Form, index: int, previous: str | None = None) -> str:
     )
 
 
-def summary_text(form: Form, values: dict[str, Any], estimates: list[str]) -> str:
+def summary_text(
+    form: Form, values: dict[str, Any], estimates: list[str], typed: dict[str, str] | None = None
+) -> str:
     return (
-        "📋 <b>Xin kiểm tra lại trước khi gửi:</b>\n"
-        f"{values_block(form, values, estimates)}\n"
+        "📋 <b>Xin kiểm tra lại trước khi gửi</b> — Loa đã hiểu:\n"
+        f"{values_block(form, values, estimates, typed)}\n"
         "Bấm <b>✅ Gửi báo cáo</b> để lưu, hoặc <b>⬅️ Quay lại</b> để sửa."
     )
 

@@ -5,12 +5,13 @@ Nothing is stored unless `validate` returns no issues.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from reports.figures import FigureError, format_number, match_choice, parse_figure, parse_yes_no
 from reports.forms import TEXT_MAX, FieldSpec, FieldType, Form, RuleKind
-from reports.numbers import NumberFormatError, format_number, match_choice, parse_number, parse_yes_no
 
 Value = Decimal | bool | str
 
@@ -58,6 +59,14 @@ def expected(spec: FieldSpec) -> str:
     return f"{kind}{unit}"
 
 
+_COMMA_THOUSANDS = re.compile(r"^\D*\d{1,3},\d{3}(?!\d)")
+
+
+def _same_digits(typed: str, value: Decimal) -> bool:
+    """The figure shows the digits typed (`1 234` → 1.234): no need to echo what it was read as."""
+    return re.sub(r"\D", "", typed) == re.sub(r"\D", "", format_number(value))
+
+
 def _name(spec: FieldSpec) -> str:
     return f"«{spec.label}» ({spec.key})"
 
@@ -81,16 +90,30 @@ def check_value(spec: FieldSpec, raw: str) -> tuple[Value | None, bool, str | No
             return None, False, f"{_name(spec)}: đã nhập «{shown}» — cần {expected(spec)}."
         return choice, False, None
     try:
-        number = parse_number(typed)
-    except NumberFormatError as exc:
-        return None, False, f"{_name(spec)}: đã nhập «{shown}» ({exc.reason}) — cần {expected(spec)}."
+        number = parse_figure(typed, unit=spec.unit)
+    except FigureError as exc:
+        return None, False, f"{_name(spec)}: {exc.reason}. Cần {expected(spec)}."
+    understood = "" if _same_digits(typed, number.value) else f" (= {format_number(number.value)})"
     if number.percent and spec.type is not FieldType.percent:
         return None, False, f"{_name(spec)}: đã nhập «{shown}» là tỷ lệ % — cần {expected(spec)}."
     if spec.type is FieldType.integer and not number.is_integer:
-        return None, False, f"{_name(spec)}: đã nhập «{shown}» có phần lẻ — cần {expected(spec)}."
+        if _COMMA_THOUSANDS.search(typed):
+            return (
+                None,
+                False,
+                (
+                    f"{_name(spec)}: đã nhập «{shown}» — dấu phẩy là phần lẻ; nếu là số nguyên, xin viết "
+                    f"{format_number(number.value * 1000)} hoặc {int(number.value * 1000)}."
+                ),
+            )
+        return None, False, f"{_name(spec)}: đã nhập «{shown}»{understood} có phần lẻ — cần {expected(spec)}."
     low, high = spec.bounds
     if (low is not None and number.value < low) or (high is not None and number.value > high):
-        return None, False, f"{_name(spec)}: đã nhập «{shown}» nằm ngoài giới hạn — cần {expected(spec)}."
+        return (
+            None,
+            False,
+            (f"{_name(spec)}: đã nhập «{shown}»{understood} nằm ngoài giới hạn — cần {expected(spec)}."),
+        )
     return number.value, number.estimate, None
 
 

@@ -19,8 +19,8 @@ import directory.errors
 import directory.invitations
 import directory.linking
 import reports.errors
+import reports.figures
 import reports.forms
-import reports.numbers
 from api.errors import ApiError, install_error_handlers
 from common.errors import DomainError
 from directory.access import AccessDenied
@@ -40,7 +40,7 @@ DOMAIN_BASES: list[type[Exception]] = [
     directory.linking.LinkError,
     reports.errors.ReportError,
     reports.forms.TemplateDefinitionError,
-    reports.numbers.NumberFormatError,
+    reports.figures.FigureError,
     AccessDenied,
     ApiError,
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.registry import load_all_models
+from storage.all_models import load_all_models
 
 config = context.config
 target_metadata = load_all_models()

@@ -4,28 +4,25 @@ and choosing a result sends the summary and the file."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from archive.document_numbers import DocumentKind
 from archive.documents import NewDocument, attach_file, create_document
 from archive.models import Document
-from archive.numbers import DocumentKind
-from archive.registry import DocumentFile
-from archive.seeds import import_seed_documents
+from archive.sample import import_sample
+from archive.tables import DocumentFile
 from handlers.archive import ArchiveSearch, DocCb
 from storage.db import Database
 from tests.archive.factories import make_province
 from tests.archive.helpers import button_starting, buttons, wait_state
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-
 
 async def test_search_without_diacritics_numbers_and_open_document(db: Database, running_bot: Any) -> None:
     async with db.transaction() as s:
         p = await make_province(s)
-        await import_seed_documents(s, SEEDS)
+        await import_sample(s)
         ct07 = await create_document(
             s,
             new=NewDocument(

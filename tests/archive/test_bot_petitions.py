@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.petitions import petition_for_message
-from archive.registry import Petition
+from archive.tables import Petition
 from handlers.petitions import PetitionAnswer, PetitionForm
 from storage.db import Database
 from tests.archive.factories import make_province

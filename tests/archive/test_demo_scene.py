@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from archive.demo_scene import play_archive_scene
-from directory.demo_province import build_demo_province
+from demo.archive_scene import play_archive_scene
+from demo.province import build_demo_province
 from storage.db import Database
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
 async def test_demo_scene(db: Database, harness_factory: Any) -> None:
     async with db.transaction() as s:
         province = await build_demo_province(s, members_per_unit=1)
     async with harness_factory("polling") as h:
-        lines = await play_archive_scene(sandbox=h.client, loa=h.loa, province=province, seeds_dir=SEEDS)
+        lines = await play_archive_scene(sandbox=h.client, loa=h.loa, province=province)
     text = "\n".join(lines)
     print(text)  # the story, for -s
     assert "nhập 4 văn bản mẫu" in lines[0]

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from archive.document_numbers import DocumentKind
 from archive.documents import NewDocument, create_document
 from archive.news import NewsCategory, SubscriptionError, allows, latest_news, set_subscription, subscriptions
-from archive.numbers import DocumentKind
 from broadcasts.models import Broadcast
 from storage.base import utcnow
 from storage.db import Database

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from archive.document_numbers import DocumentKind
 from archive.documents import ArchiveError, NewDocument, attach_file, create_document, reindex
 from archive.models import Document
-from archive.numbers import DocumentKind
-from archive.registry import DocumentIndex
+from archive.sample import import_sample
 from archive.search import Viewer, ancestors_of, search
-from archive.seeds import import_seed_documents
+from archive.tables import DocumentIndex
 from directory.access import scope_for_person
 from storage.db import Database
 from tests.archive.factories import make_province
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 CT07 = NewDocument(
     kind=DocumentKind.directive,
     number="07-CT/TW",
@@ -34,8 +32,8 @@ def labels(page: object) -> list[str]:
 
 async def test_seed_import_keeps_stated_numbers_and_dates_and_is_idempotent(db: Database) -> None:
     async with db.transaction() as s:
-        docs = await import_seed_documents(s, SEEDS)
-        again = await import_seed_documents(s, SEEDS)
+        docs = await import_sample(s)
+        again = await import_sample(s)
         assert [d.id for d in docs] == [d.id for d in again] and len(docs) == 4
         report = docs[0]
         assert (report.kind, report.number, report.issued_on) == ("Báo cáo", "178/BC-LĐLĐ", date(2022, 7, 25))
@@ -49,7 +47,7 @@ async def test_seed_import_keeps_stated_numbers_and_dates_and_is_idempotent(db: 
 
 async def test_no_diacritics_numbers_and_ranking(db: Database) -> None:
     async with db.transaction() as s:
-        await import_seed_documents(s, SEEDS)
+        await import_sample(s)
         await create_document(s, new=CT07)
         everyone = Viewer()
         page = await search(s, viewer=everyone, text="chi thi 07")
@@ -162,7 +160,7 @@ async def test_like_fallback_finds_what_fts_finds(db: Database) -> None:
     """Without FTS5 (or before it), SQLite searches the folded columns with LIKE: same matches."""
     queries = ["chi thi 07", "178", "cai cach hanh chinh", "doan kiem tra cch", "thong tin bao cao", "7"]
     async with db.transaction() as s:
-        await import_seed_documents(s, SEEDS)
+        await import_sample(s)
         await create_document(s, new=CT07)
         native = {q: labels(await search(s, viewer=Viewer(), text=q, page_size=10)) for q in queries}
     if db.engine.dialect.name != "sqlite":

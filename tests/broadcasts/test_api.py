@@ -125,3 +125,24 @@ async def test_submitting_through_the_api_asks_the_approvers_as_the_chat_does(
     (part,) = asks[0].payload or []
     assert "Tin chờ duyệt" in part["html"]
     assert part["markup"][0][0]["callback_data"] == f"bca:approve:{b['id']}"
+
+
+async def test_outbox_statistics_by_kind_channel_and_status_within_scope(
+    db: Database, settings: Settings, client: AsyncClient
+) -> None:
+    async with db.transaction() as s:
+        p = await f.province(s)
+        district = await f.person(s, "Cán bộ huyện", at=p.uppers[0], role=Role.officer)
+    officer = auth(settings, p.officer)
+    body = {**BODY, "audience": {"roots": [p.province.id], "targets": ["group"]}}
+    b = (await client.post("/api/v1/broadcasts", json=body, headers=officer)).json()
+    await client.post(f"/api/v1/broadcasts/{b['id']}/submit", headers=officer)
+    assert (
+        await client.post(f"/api/v1/broadcasts/{b['id']}/approve", headers=auth(settings, p.approver))
+    ).is_success
+    await client.post(f"/api/v1/broadcasts/{b['id']}/schedule", json={}, headers=officer)
+    mine = (await client.get("/api/v1/outbox/stats", headers=officer)).json()
+    assert {"kind": "broadcast", "channel": "telegram", "status": "pending", "count": 10} in mine["items"]
+    theirs = (await client.get("/api/v1/outbox/stats", headers=auth(settings, district))).json()
+    assert theirs["total"] < mine["total"]  # only the records about units under the district
+    assert (await client.get("/api/v1/outbox/stats")).status_code == 401

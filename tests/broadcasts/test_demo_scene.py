@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.runner import Role as RunRole
-from broadcasts.demo_scene import play_broadcast_scene
-from directory.demo_province import build_demo_province
+from demo.broadcast_scene import play_broadcast_scene
+from demo.province import build_demo_province
 from storage.db import Database
 
 

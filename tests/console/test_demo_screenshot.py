@@ -1,5 +1,5 @@
 """The README's screenshot: the console home of a province officer, from the demo's own data (the
-province and its directive, then a round half answered and a petition: console.demo_data).
+province and its directive, then a round half answered and a petition: demo.console_scene).
 Saved to tmp/artifacts/console/home.png; with LOA_UPDATE_DOCS=1 (or when missing) also to docs/console.png."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.demo import DemoContext
-from console.demo_data import build_console_demo
+from demo.console_scene import build_console_demo
+from demo.run import DemoContext
 from tests.console.conftest import ARTIFACTS
 
 DOCS_SHOT = Path(__file__).resolve().parents[2] / "docs" / "console.png"

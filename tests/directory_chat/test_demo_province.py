@@ -6,8 +6,8 @@ import time
 from sqlalchemy import func, select
 from vietnam_provinces import Province, Ward
 
+from demo.province import PROVINCE_CODENAME, _plan, build_demo_province
 from directory.access import scope_for_person
-from directory.demo_province import PROVINCE_CODENAME, _plan, build_demo_province
 from directory.models import OrgUnit, Role, RoleAssignment, UnitKind
 from storage.db import Database
 

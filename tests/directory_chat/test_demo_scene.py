@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from directory.demo_province import build_demo_province
-from directory.demo_scene import play_directory_scene
+from demo.directory_scene import play_directory_scene
+from demo.province import build_demo_province
 from directory.models import Chat, Person
 from storage.db import Database
 

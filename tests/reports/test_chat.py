@@ -92,7 +92,7 @@ async def test_baocao_command_by_code_error_then_fix_then_revision(harness_facto
         await sb.send_user_message(ids["G2"], text="/baocao TK kn=200 tt=120 ntg=abc")
         error = await last_text(sb, ids["G2"], 2)
         assert "Chưa lưu báo cáo" in error
-        assert "«Số người tham gia hoạt động» (ntg): đã nhập «abc»" in error
+        assert "«Số người tham gia hoạt động» (ntg): «abc» không phải là một con số" in error
         assert await stored(h.loa.db, t.g["G2"].id) == []
         await sb.send_user_message(ids["G2"], text="/baocao tk kn=200 tt=120 ntg=5")
         error = await last_text(sb, ids["G2"], 3)
@@ -116,10 +116,12 @@ async def test_guided_form_with_error_back_skip_and_confirm(harness_factory: Any
         await sb.press_button(chat, msg_id, data)
         assert "Câu 1/5" in await last_text(sb, chat, 2)
         await sb.send_user_message(chat, text="1.000 người")
-        assert "Câu 2/5" in await last_text(sb, chat, 3)
+        step = await last_text(sb, chat, 3)
+        assert "✔️ Đã hiểu: Tổng số đoàn viên: 1.000 người" in step and "Câu 2/5" in step
         await sb.send_user_message(chat, text="mười")
         error = await last_text(sb, chat, 4)
-        assert "«Số đoàn viên kết nạp mới» (kn): đã nhập «mười»" in error and "Câu 2/5" in error
+        assert "(kn): «mười» là số viết bằng chữ — xin gõ bằng chữ số, ví dụ 10" in error
+        assert "Câu 2/5" in error
         await sb.send_user_message(chat, text="10")
         assert "Câu 3/5" in await last_text(sb, chat, 5)
         msg_id, data = await button(sb, chat, 5, "rpf:back")

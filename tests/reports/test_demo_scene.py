@@ -9,9 +9,9 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.demo_world import populate_world
-from directory.demo_province import build_demo_province
-from reports.demo_scene import play_report_scene
+from demo.province import build_demo_province
+from demo.report_scene import play_report_scene
+from demo.world import populate_world
 from reports.models import ReportMessage, ReportRevision, ReportSubmission, ReportTarget
 from storage.db import Database
 
@@ -54,8 +54,8 @@ async def test_demo_scene(db: Database, harness_factory: Any, tmp_path: Path) ->
 
     assert f"cho khối doanh nghiệp toàn thành phố: {len(targets)} CĐCS" in lines[0], text
     assert "«2.507 người 15 4 co» → Đã nhận báo cáo" in text, text
-    assert "kn=10-12" in text and "(là một khoảng, cần một con số cụ thể)" in text, text
-    assert "«muoi hai» (không phải là một con số)" in text, text
+    assert "kn=10-12" in text and "«10-12» là một khoảng — cần một con số cụ thể" in text, text
+    assert "«muoi hai» là số viết bằng chữ" in text, text
     assert "Đã nhận bản sửa lần 1" in text and "4/4 đơn vị đã nộp không bị nhắc" in text, text
     missing = len(targets) - len(subs)
     assert f"{missing} đơn vị chưa nộp → báo" in text and "Quá hạn báo cáo" in text, text

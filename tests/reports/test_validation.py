@@ -76,8 +76,8 @@ def test_missing_required_field() -> None:
 
 def test_not_a_number() -> None:
     msg = only_message({**GOOD, "kn": "mười hai"})
-    assert msg.startswith("«Kết nạp mới» (kn): đã nhập «mười hai» (không phải là một con số)")
-    assert msg.endswith("cần số nguyên từ 0 trở lên (người).")
+    assert msg.startswith("«Kết nạp mới» (kn): «mười hai» là số viết bằng chữ — xin gõ bằng chữ số")
+    assert msg.endswith("Cần số nguyên từ 0 trở lên (người).")
 
 
 def test_fraction_in_an_integer_field() -> None:
@@ -193,26 +193,34 @@ def test_line_by_code_in_any_order() -> None:
 def test_line_unknown_code() -> None:
     _, issues = parse_line(FORM, "tt=120 kn=12 xx=5")
     assert [i.message for i in issues] == [
-        "Mã «xx» (giá trị «5») không có trong biểu mẫu — "
-        "cần một trong các mã: tt, kn, tien, tl, hd, nganh, gc."
+        "«xx» (giá trị «5») không phải tên chỉ tiêu của biểu mẫu — các chỉ tiêu: tt (Tổng số đoàn viên), "
+        "kn (Kết nạp mới), tien (Kinh phí), tl (Tỷ lệ tham gia), hd (Có hội nghị NLĐ), nganh (Ngành), "
+        "gc (Ghi chú)."
     ]
 
 
 def test_line_repeated_code() -> None:
     _, issues = parse_line(FORM, "tt=120 tt=121")
     assert [i.message for i in issues] == [
-        "Mã «tt» được nhập hai lần («120» và «121») — cần nhập mỗi mã một lần."
+        "«Tổng số đoàn viên» (tt) được nhập hai lần («120» và «121») — cần nhập mỗi chỉ tiêu một lần."
     ]
 
 
 def test_line_text_before_the_first_code() -> None:
     _, issues = parse_line(FORM, "báo cáo tt=120")
-    assert [i.message for i in issues] == ["Phần «báo cáo» không có mã chỉ tiêu đứng trước."]
+    assert [i.message for i in issues] == [
+        "«báo cáo» không phải tên chỉ tiêu của biểu mẫu — các chỉ tiêu: tt (Tổng số đoàn viên), "
+        "kn (Kết nạp mới), tien (Kinh phí), tl (Tỷ lệ tham gia), hd (Có hội nghị NLĐ), nganh (Ngành), "
+        "gc (Ghi chú)."
+    ]
 
 
 def test_line_too_many_values() -> None:
     _, issues = parse_line(SUM_FORM, "10 5 15 20")
-    assert [i.message for i in issues] == ["Thừa giá trị «20» — biểu mẫu chỉ có 3 chỉ tiêu: nam, nu, tong."]
+    assert [i.message for i in issues] == [
+        "Dòng có nhiều giá trị hơn số chỉ tiêu (3: nam, nu, tong); không biết đặt «20» vào đâu. "
+        "Xin kiểm tra lại, hoặc ghi theo mã, ví dụ kn=12."
+    ]
 
 
 def test_line_too_few_values_names_the_missing_field() -> None:

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StorageKey
 
+from archive.document_numbers import DocumentKind
 from archive.documents import NewDocument, create_document
-from archive.numbers import DocumentKind
 from archive.petitions import petition_for_message
-from archive.seeds import import_seed_documents
+from archive.sample import import_sample
 from bot.app import Loa
 from common.text import plain
+from demo.province import DemoProvince
 from directory.chats import register_private_chat
-from directory.demo_province import DemoProvince
 from directory.models import Person
 from handlers.archive import DocCb
 from handlers.petitions import PetitionForm
@@ -71,13 +70,12 @@ async def play_archive_scene(
     sandbox: SandboxClient,
     loa: Loa,
     province: DemoProvince,
-    seeds_dir: Path | str | None = None,
     timeout: float = 15.0,
 ) -> list[str]:
     async with loa.db.transaction() as s:
-        seeds = await import_seed_documents(s, seeds_dir)
+        sample = await import_sample(s)
         await create_document(s, new=CT07)
-    lines = [f"Kho văn bản: nhập {len(seeds)} văn bản mẫu và Chỉ thị 07-CT/TW"]
+    lines = [f"Kho văn bản: nhập {len(sample)} văn bản mẫu và Chỉ thị 07-CT/TW"]
     cluster = province.upper_unions[0]
     school = next(g for g in province.grassroots if g.parent_id == cluster.id)
     in_school = await _members_of(loa, school.id)

@@ -9,7 +9,7 @@ from storage.base import Base
 
 def load_all_models() -> MetaData:
     import archive.models
-    import archive.registry  # noqa: F401
+    import archive.tables  # noqa: F401
     import broadcasts.models  # noqa: F401
     import console.models  # noqa: F401
     import directory.models  # noqa: F401

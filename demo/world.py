@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, update
 
-from directory.demo_province import DemoProvince
+from demo.province import DemoProvince
 from directory.models import Block, Chat, ChatKind, Person
 from sandbox.client import SandboxClient
 from storage.db import Database

@@ -56,9 +56,9 @@ async def scene_first_contact(ctx: DemoContext) -> list[str]:
 
 async def scene_directory(ctx: DemoContext) -> list[str]:
     """A realistic province from real place names; invitations used; a block group bound."""
-    from bot.demo_world import populate_world
-    from directory.demo_province import build_demo_province
-    from directory.demo_scene import play_directory_scene
+    from demo.directory_scene import play_directory_scene
+    from demo.province import build_demo_province
+    from demo.world import populate_world
 
     async with ctx.loa.db.transaction() as session:
         province = await build_demo_province(session)
@@ -80,14 +80,14 @@ async def scene_directory(ctx: DemoContext) -> list[str]:
 
 async def scene_broadcast(ctx: DemoContext) -> list[str]:
     """The seed directive goes down to every block group and asks for «Đã nhận»."""
-    from broadcasts.demo_scene import play_broadcast_scene
+    from demo.broadcast_scene import play_broadcast_scene
 
     return await play_broadcast_scene(sandbox=ctx.sandbox, db=ctx.loa.db, province=ctx.facts["province"])
 
 
 async def scene_reports(ctx: DemoContext) -> list[str]:
     """A monthly report round: chairs answer three ways, reminders, escalation, roll-up, XLSX and chart."""
-    from reports.demo_scene import play_report_scene
+    from demo.report_scene import play_report_scene
 
     return await play_report_scene(
         sandbox=ctx.sandbox,
@@ -100,7 +100,7 @@ async def scene_reports(ctx: DemoContext) -> list[str]:
 
 async def scene_archive(ctx: DemoContext) -> list[str]:
     """Members search the archive without diacritics; a petition travels up and is answered."""
-    from archive.demo_scene import play_archive_scene
+    from demo.archive_scene import play_archive_scene
 
     return await play_archive_scene(sandbox=ctx.sandbox, loa=ctx.loa, province=ctx.facts["province"])
 
@@ -115,7 +115,7 @@ SCENES: list[tuple[str, Scene]] = [
 
 
 async def _print_console(ctx: DemoContext) -> None:
-    from console.demo_login import give_demo_login
+    from demo.console_scene import give_demo_login
 
     login, password = await give_demo_login(ctx.loa.db, root_unit_id=ctx.facts["province"].root.id)
     print(f"  Bàn làm việc cán bộ: {ctx.api_base}/console/   (đăng nhập: {login} / mật khẩu: {password})")

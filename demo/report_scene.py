@@ -19,15 +19,15 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import Loa
-from bot.demo_world import DemoWorld
 from common.text import plain
 from common.vietnamese import format_date, format_datetime
-from directory.demo_province import DemoProvince
+from demo.province import DemoProvince
+from demo.world import DemoWorld
 from directory.models import OrgUnit, Person
 from reports.chart import completeness_chart
 from reports.exports import export_xlsx
+from reports.figures import format_number
 from reports.models import PeriodKind
-from reports.numbers import format_number
 from reports.periods import end_of_day
 from reports.rollup import completeness, rollup, totals
 from reports.scheduled import announce_round, escalate_overdue, send_reminders

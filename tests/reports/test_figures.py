@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from reports.numbers import NumberFormatError, format_number, match_choice, parse_number, parse_yes_no
+from reports.figures import FigureError, format_number, match_choice, parse_figure, parse_yes_no
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,19 @@ from reports.numbers import NumberFormatError, format_number, match_choice, pars
         ("-3", "-3"),
         ("1.5", "1.5"),  # not a thousands group: read as a decimal point
         ("  7  ", "7"),
+        ("300k", "300000"),
+        ("2tr", "2000000"),
+        ("2 triệu", "2000000"),
+        ("1,5 tỷ", "1500000000"),
+        ("１２３４", "1234"),
+        ("1\u00a0234", "1234"),
+        ("12người", "12"),
+        ("5 buổi", "5"),
+        ("7 lượt", "7"),
     ],
 )
 def test_numbers_are_read_the_vietnamese_way(typed: str, value: str) -> None:
-    parsed = parse_number(typed)
+    parsed = parse_figure(typed)
     assert parsed.value == Decimal(value)
     assert parsed.estimate is False
 
@@ -37,7 +46,7 @@ def test_numbers_are_read_the_vietnamese_way(typed: str, value: str) -> None:
     "typed", ["khoảng 300", "khoang 300", "tầm 300", "gần 300", "~300", "300 (ước tính)"]
 )
 def test_estimates_are_accepted_and_flagged(typed: str) -> None:
-    parsed = parse_number(typed)
+    parsed = parse_figure(typed)
     assert parsed.value == Decimal(300)
     assert parsed.estimate is True
 
@@ -54,17 +63,24 @@ def test_estimates_are_accepted_and_flagged(typed: str) -> None:
         ("12 5", "nhiều hơn một con số"),
         ("12 người 5", "nhiều hơn một con số"),
         ("1.23.456", "nhóm 3 chữ số"),
+        ("2oo", "«2oo» có chữ «o» lẫn trong số — có phải 200?"),
+        ("1.2OO", "«1.2OO» có chữ «o» lẫn trong số — có phải 1.200?"),
+        ("4O", "có phải 40?"),
+        ("300x", "Loa không hiểu «x» sau số 300"),
+        ("12 ng", "«ng» có thể là «người» hoặc «nghìn»"),
+        ("1 tram", "«tram» là số viết bằng chữ — xin gõ bằng chữ số, ví dụ 100"),
+        ("một trăm", "«một trăm» là số viết bằng chữ"),
     ],
 )
 def test_bad_numbers_say_why(typed: str, reason: str) -> None:
-    with pytest.raises(NumberFormatError) as info:
-        parse_number(typed)
+    with pytest.raises(FigureError) as info:
+        parse_figure(typed)
     assert reason in info.value.reason
 
 
 def test_percent_flag() -> None:
-    assert parse_number("50%").percent is True
-    assert parse_number("50").percent is False
+    assert parse_figure("50%").percent is True
+    assert parse_figure("50").percent is False
 
 
 @pytest.mark.parametrize("typed", ["có", "co", "Có", "x", "X", "rồi", "yes", "1"])
@@ -79,6 +95,17 @@ def test_no(typed: str) -> None:
 
 def test_neither_yes_nor_no() -> None:
     assert parse_yes_no("có lẽ") is None
+
+
+@pytest.mark.parametrize(("typed", "answer"), [("có ạ", True), ("khong co", False), ("không có", False)])
+def test_yes_no_phrases(typed: str, answer: bool) -> None:
+    assert parse_yes_no(typed) is answer
+
+
+def test_field_unit_is_accepted() -> None:
+    assert parse_figure("3 hội thảo", unit="hội thảo").value == Decimal(3)
+    with pytest.raises(FigureError):
+        parse_figure("3 hội thảo")
 
 
 def test_choices_match_without_diacritics_or_case_or_by_number() -> None:

@@ -1,22 +1,40 @@
-"""Demo data for the console's screenshot and benchmark: the demo's province and directive scenes, then a
-monthly round half answered, a petition waiting, and an officer's sign-in. Demo ring only."""
+"""The console in the demo: a province officer's sign-in for `loa demo --serve`, and the data the README
+screenshot and the console benchmark use (the province and directive scenes, then a monthly round half
+answered and a petition). Outer ring: production code never imports this."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
 from archive import petition_delivery
-from console.demo_login import give_demo_login
-from reports.demo_scene import BLOCK, CODE, FIELDS, RULES
+from demo.report_scene import BLOCK, CODE, FIELDS, RULES
+from directory import people
+from directory.auth import hash_password
+from directory.models import Role
 from reports.models import PeriodKind
 from reports.services import open_round, save_template, submit
 from storage.base import utcnow
+from storage.db import Database
+
+DEMO_LOGIN = "tuyengiao"
+
+
+async def give_demo_login(db: Database, *, root_unit_id: int) -> tuple[str, str]:
+    """(login, password) of an officer at the province's root."""
+    password = secrets.token_urlsafe(9)
+    async with db.transaction() as session:
+        holders = await people.holders(session, unit_ids=[root_unit_id], roles={Role.officer})
+        person = holders[0][0]
+        person.login = DEMO_LOGIN
+        person.password_hash = hash_password(password)
+    return DEMO_LOGIN, password
 
 
 async def build_console_demo(ctx: Any) -> tuple[str, str]:
-    """`ctx` is a bot.demo.DemoContext; returns the officer's (login, password)."""
-    from bot.demo import scene_broadcast, scene_directory
+    """`ctx` is a demo.run.DemoContext; returns the officer's (login, password)."""
+    from demo.run import scene_broadcast, scene_directory
 
     await scene_directory(ctx)
     await scene_broadcast(ctx)

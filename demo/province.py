@@ -18,8 +18,9 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
+from demo.vn_names import NameMaker
 from directory.models import Department, OrgUnit, Person, Role, RoleAssignment, UnitKind
-from directory.vn_names import NameMaker
+from directory.tree import under
 from storage.base import utcnow
 
 UNITS = cast(Table, OrgUnit.__table__)
@@ -332,7 +333,7 @@ async def build_demo_province(
 
 
 async def _load_units(session: AsyncSession, root_path: str) -> list[OrgUnit]:
-    return list(await session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(root_path))))
+    return list(await session.scalars(select(OrgUnit).where(under(session, root_path))))
 
 
 async def _load_people(session: AsyncSession, ids: list[int]) -> list[Person]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.numbers import DocumentKind, DocumentNumber, kind_from_text, parse_number
+from archive.document_numbers import DocumentKind, DocumentNumber, kind_from_text, parse_number
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The broadcast part of `loa demo`: the demo province receives the seed directive as a document that
+"""The broadcast part of `loa demo`: the demo province receives the sample directive as a document that
 asks for "Đã nhận"; some groups acknowledge, one group had removed the bot; a weekly bulletin is
 scheduled; the summary shows delivered, acknowledged and failed per upper union.
 Needs the worker role running (the engine delivers). Returns readable summary lines."""
@@ -8,23 +8,21 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import date
-from pathlib import Path
 
+from archive.document_header import stated_subject
 from archive.models import Document
+from archive.sample import sample_path
 from broadcasts import schedules, service, stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.models import Status
 from common.vietnamese import VN_TZ
+from demo.province import DemoProvince
 from directory.access import scope_for_person
-from directory.demo_province import DemoProvince
 from directory.models import Chat, Person, Role, RoleAssignment
 from sandbox.client import SandboxClient
 from storage.db import Database
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "chi-thi-cong-tac-thong-tin-bao-cao.txt"
-FALLBACK = (
-    "CHỈ THỊ về tiếp tục đổi mới và nâng cao hiệu quả công tác thông tin, báo cáo trong hệ thống Công đoàn."
-)
+SAMPLE_DIRECTIVE = "chi-thi-thong-tin-bao-cao.txt"
 
 
 async def _bind_groups(
@@ -61,8 +59,8 @@ async def play_broadcast_scene(
 ) -> list[str]:
     lines: list[str] = []
     groups = await _bind_groups(sandbox, db, province, uppers)
-    document = SEED if SEED.is_file() else None
-    text = document.read_text(encoding="utf-8").strip() if document else FALLBACK
+    document = sample_path(SAMPLE_DIRECTIVE)
+    text = document.read_text(encoding="utf-8").strip()
     officer = province.officers[province.root.id][0]
     async with db.transaction() as s:
         approver = Person(full_name="Phó Chủ tịch LĐLĐ tỉnh")
@@ -74,20 +72,18 @@ async def play_broadcast_scene(
             number="07/CT-TLĐ",
             issuer="Tổng Liên đoàn Lao động Việt Nam",
             issued_on=date(2010, 10, 1),
-            subject=text.split("\n")[1][:255] if "\n" in text else text[:255],
+            subject=stated_subject(text)[:255],
         )
         s.add(doc)
         await s.flush()
         who = await scope_for_person(s, person=officer)
         content = {
             "kind": "document",
-            "media": str(document) if document else "",
+            "media": str(document),
             "filename": "chi-thi-07.txt",
             "html": "<b>Chỉ thị 07/CT-TLĐ</b> về công tác thông tin, báo cáo. Đề nghị các đơn vị bấm "
             "«✅ Đã nhận» sau khi nhận văn bản.",
         }
-        if not document:
-            content = {"kind": "text", "html": content["html"] + "\n\n" + text}
         b, _ = await service.create(
             s,
             scope=who,

@@ -1,5 +1,6 @@
-"""The archive's own tables around `archive.models.Document`: the parsed number, visibility and search
-index of each document, its tags and its attachments.
+"""The archive's own tables, beside `archive.models.Document` (which broadcasts refer to as well): each
+document's parsed number, visibility and search index, its tags and attachments; news subscriptions;
+petitions and the notices that answer them.
 
 Attachments keep their bytes in the database (`document_files.data`): they are small (see
 `archive.documents.MAX_FILE_BYTES`), travel with backups and commit or roll back with the document.

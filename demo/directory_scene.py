@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from common.text import first_line
+from demo.province import DemoProvince
 from directory.access import scope_for_person
-from directory.demo_province import DemoProvince
 from directory.invitations import create_bulk_invitations, create_invitation
 from directory.models import Department, Role
 from sandbox.client import SandboxClient
