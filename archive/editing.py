@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from archive.document_numbers import DocumentKind
 from archive.documents import ArchiveError, reindex
 from archive.models import Document
-from archive.numbers import DocumentKind
-from archive.registry import DocumentIndex, DocumentTag
+from archive.tables import DocumentIndex, DocumentTag
 from directory.access import AccessDenied, Scope
 from directory.models import OrgUnit, Role
 

@@ -14,11 +14,11 @@ from starlette.datastructures import FormData
 
 from api.deps import SessionDep
 from archive import documents
+from archive.document_numbers import DocumentKind
 from archive.editing import DocumentChanges, require_editor, require_publisher, update_document
 from archive.models import Document
-from archive.numbers import DocumentKind
-from archive.registry import DocumentFile, DocumentIndex
 from archive.search import Viewer, search, visible_document
+from archive.tables import DocumentFile, DocumentIndex
 from common.errors import DomainError
 from common.vietnamese import parse_date
 from console import forms
