@@ -18,8 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import LoaDep
+from api.deps import LoaDep, get_session
 from common.errors import DomainError
 from console import sessions
 from directory.access import Scope, scope_for_person
@@ -27,6 +28,12 @@ from directory.access import Scope, scope_for_person
 COOKIE = "loa_console"
 PRE_COOKIE = "loa_console_pre"  # double-submit token for the sign-in form, before any session exists
 PREFIX = "/console"
+
+
+# The request's transaction commits when the view returns, before the response leaves: a browser that
+# follows a redirect at once (sign-in, post-redirect-get) must find what the post wrote. FastAPI's default
+# ("request" scope) closes yield dependencies only after the response is sent.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 class LoginRequired(Exception):

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep
 from archive import documents
 from archive.document_numbers import DocumentKind
 from archive.editing import DocumentChanges, require_editor, require_publisher, update_document
@@ -22,7 +21,16 @@ from archive.tables import DocumentFile, DocumentIndex
 from common.errors import DomainError
 from common.vietnamese import parse_date
 from console import forms
-from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOfficerDep, redirect, render
+from console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Officer,
+    OfficerDep,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 from directory import tree
 from directory.models import Role
 

@@ -8,10 +8,19 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import LoaDep, SessionDep
+from api.deps import LoaDep
 from config.settings import Environment
 from console import sessions
-from console.web import COOKIE, PRE_COOKIE, PREFIX, ConsoleRoute, PostingOfficerDep, redirect, render
+from console.web import (
+    COOKIE,
+    PRE_COOKIE,
+    PREFIX,
+    ConsoleRoute,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 from directory import auth
 from directory.auth import AuthError
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import LoaDep, SessionDep
+from api.deps import LoaDep
 from broadcasts import aftercare, recurrence, schedules, service, stats
 from broadcasts.config import BroadcastConfig
 from broadcasts.content import Content, render_parts
@@ -18,7 +18,16 @@ from broadcasts.models import Broadcast, BroadcastSchedule, Status
 from common.errors import DomainError
 from console import forms
 from console.broadcast_view import STATUS_LABELS, TARGET_LABELS, parts_view
-from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOfficerDep, redirect, render
+from console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Officer,
+    OfficerDep,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 from directory.models import OrgUnit, Role
 
 RECIPIENTS_PAGE = 100
@@ -236,4 +245,3 @@ def build_router() -> APIRouter:
         return await act(request, officer, session, broadcast_id, "recalled", run)
 
     return router
-

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import LoaDep, SessionDep
+from api.deps import LoaDep
 from broadcasts import audience, service
 from broadcasts.audience import AudienceSpec, Target
 from broadcasts.config import BroadcastConfig
@@ -17,7 +17,16 @@ from broadcasts.content import Content, render_parts
 from common.errors import DomainError
 from console import forms, queries
 from console.broadcast_view import STATUS_LABELS, TARGET_LABELS, parts_view
-from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOfficerDep, redirect, render
+from console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Officer,
+    OfficerDep,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 from directory import tree
 from directory.linking import list_blocks
 from directory.models import UNIT_KIND_LABELS, Role

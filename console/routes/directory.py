@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from api.deps import SessionDep, listing_roots, unit_in_scope
+from api.deps import listing_roots, unit_in_scope
 from api.units import MAX_UPLOAD_BYTES
 from common.errors import DomainError
 from console import forms, queries
-from console.web import ConsoleRoute, OfficerDep, PostingOfficerDep, render
+from console.web import ConsoleRoute, OfficerDep, PostingOfficerDep, SessionDep, render
 from directory import audit, people, spreadsheet, tree, unit_import
 from directory.access import AccessDenied
 from directory.errors import ImportRejected

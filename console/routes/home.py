@@ -6,12 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep
 from archive.petition_reports import list_petitions, officer_view
 from archive.petitions import PetitionStatus
 from broadcasts.models import Status
 from console import queries
-from console.web import ConsoleRoute, OfficerDep, render
+from console.web import ConsoleRoute, OfficerDep, SessionDep, render
 from reports import rollup
 from reports.services import pending_review
 

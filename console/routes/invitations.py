@@ -11,11 +11,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import LoaDep, SessionDep, listing_roots, unit_in_scope
+from api.deps import LoaDep, listing_roots, unit_in_scope
 from api.invitations import XLSX
 from common.errors import DomainError
 from console import forms
-from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOfficerDep, redirect, render
+from console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Officer,
+    OfficerDep,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 from directory import invitations
 from directory.invitation_export import InvitationRow, invitations_qr_zip, invitations_xlsx, qr_card_png
 from directory.models import ROLE_LABELS, UNIT_KIND_LABELS, Invitation, Role, UnitKind

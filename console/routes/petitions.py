@@ -10,13 +10,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import SessionDep
 from archive import petition_delivery as petition_service
 from archive import petitions
 from archive.petition_reports import list_petitions, officer_view, petition_stats
 from common.errors import DomainError
 from console import forms
-from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOfficerDep, redirect, render
+from console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Officer,
+    OfficerDep,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 
 log = logging.getLogger(__name__)
 NOTICES = {

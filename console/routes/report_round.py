@@ -8,11 +8,20 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import LoaDep, SessionDep
+from api.deps import LoaDep
 from api.reports import XLSX
 from common.errors import DomainError
 from console import forms
-from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOfficerDep, redirect, render
+from console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Officer,
+    OfficerDep,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 from directory import tree
 from directory.models import OrgUnit, Role
 from reports import rollup as rollups

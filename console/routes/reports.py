@@ -10,10 +10,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import LoaDep, SessionDep
+from api.deps import LoaDep
 from common.errors import DomainError
 from console import forms, queries
-from console.web import PREFIX, ConsoleRoute, Officer, OfficerDep, PostingOfficerDep, redirect, render
+from console.web import (
+    PREFIX,
+    ConsoleRoute,
+    Officer,
+    OfficerDep,
+    PostingOfficerDep,
+    SessionDep,
+    redirect,
+    render,
+)
 from directory import tree
 from directory.access import AccessDenied
 from directory.linking import list_blocks
