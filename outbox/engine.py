@@ -143,6 +143,7 @@ class Engine:
         self._db_back = asyncio.Event()
         self._db_back.set()
         self._wake_writer = asyncio.Event()
+        self._unsettled = asyncio.Semaphore(config.concurrency)
 
     # --- leases ---------------------------------------------------------------------------------
     def _now(self) -> float:
@@ -423,13 +424,18 @@ class Engine:
     async def _consume(self) -> None:
         while True:
             r = await self._queue.get()
+            # a permit per record from before its send until its outcome is written: what a crash can
+            # duplicate (sent, not yet written) never exceeds the engine's concurrency
+            await self._unsettled.acquire()
+            settled_here = True
             try:
                 if not await self.may_send():
                     self._forget(r)
                     continue
                 job = self._job_of(r)
                 if job is None:  # cancelled (or otherwise stopped) while queued
-                    self._results.append(Result(r, Outcome.cancelled, r.attempts, message_ids=r.message_ids))
+                    self._settle_later(Result(r, Outcome.cancelled, r.attempts, message_ids=r.message_ids))
+                    settled_here = False
                     continue
                 try:
                     result = await self.deliver(r, job)
@@ -446,11 +452,19 @@ class Engine:
                 if result is None:
                     self._forget(r)
                 else:
-                    self._results.append(result)
-                    if r.kind in self.on_sent:  # someone may answer it at once: record it at once
-                        self._wake_writer.set()
+                    self._settle_later(result)
+                    settled_here = False
             finally:
+                if settled_here:
+                    self._unsettled.release()
                 self._queue.task_done()
+
+    def _settle_later(self, result: Result) -> None:
+        """The outcome waits for the writer, which frees the record's permit once it is written. The writer
+        is woken early when someone may answer the message at once, or when permits run short."""
+        self._results.append(result)
+        if result.record.kind in self.on_sent or len(self._results) >= max(1, self.config.concurrency // 4):
+            self._wake_writer.set()
 
     def _forget(self, r: Claimed) -> None:
         """Lets go of a record without sending it: its lease lapses and any worker takes it up again."""
@@ -495,6 +509,7 @@ class Engine:
         for res in batch:
             self._count(res)
             self._owned.pop(res.record.id, None)
+            self._unsettled.release()
         return len(batch)
 
     async def _write(

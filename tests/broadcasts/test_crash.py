@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from config.settings import Settings
 from directory.models import Role
@@ -22,8 +22,8 @@ from tests.broadcasts.helpers import scope, sending_broadcast
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 300
-# an engine never holds more than two batches claimed and not yet written back (2 × 10)
-IN_FLIGHT_BOUND = 2 * 10
+# sent and not yet written back never exceeds the engine's concurrency (worker_proc: 4)
+IN_FLIGHT_BOUND = 4
 
 
 def _start(url: str, out: Path, lease: float) -> subprocess.Popen[bytes]:
@@ -67,9 +67,8 @@ async def test_worker_killed_mid_broadcast_resumes_with_nobody_lost(
     assert first.returncode == -signal.SIGKILL
     sent_before = len(_lines(out))
     assert sent_before < RECIPIENTS
-    async with db.transaction() as s:
-        stuck = await s.scalar(select(func.count()).where(OutboxMessage.status == "sending"))
-    assert stuck, "the kill left claimed records behind"
+    # the kill usually leaves claimed records behind (not always: between two claims it holds none);
+    # either way the restarted worker must reach everyone
 
     second = _start(settings.database_url, out, lease=1.0)
     _, err = await asyncio.to_thread(second.communicate, timeout=120)
