@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep
+from api.downloads import attachment
 from api.errors import ApiError
+from api.types import Id, SaneDate
 from archive import documents
 from archive.document_numbers import DocumentKind
-from archive.editing import DocumentChanges, require_editor, require_publisher, update_document
+from archive.editing import DocumentChanges, require_editor, update_document
 from archive.models import Document
 from archive.search import Viewer, search, visible_document
 from archive.tables import DocumentFile, DocumentIndex
@@ -24,14 +26,12 @@ class DocumentIn(BaseModel):
     kind: DocumentKind
     number: str = Field(default="", max_length=64)
     issuer: str = Field(min_length=1, max_length=255)
-    subject: str = Field(min_length=1)
-    body: str = ""
-    issued_on: date | None = None
-    issuer_unit_id: int | None = None
-    visibility_unit_id: int | None = Field(
-        default=None, description="None: visible to everyone (admins only)"
-    )
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    subject: str = Field(min_length=1, max_length=2000)
+    body: str = Field(default="", max_length=1_000_000)
+    issued_on: SaneDate | None = None
+    issuer_unit_id: Id | None = None
+    visibility_unit_id: Id | None = Field(default=None, description="None: visible to everyone (admins only)")
+    tags: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=20)
 
 
 class DocumentPatch(BaseModel):
@@ -77,8 +77,9 @@ def build_router() -> APIRouter:
 
     @router.post("/documents", status_code=201)
     async def create(body: DocumentIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        await require_publisher(session, scope=scope, visibility_unit_id=body.visibility_unit_id)
-        doc = await documents.create_document(session, new=documents.NewDocument(**body.model_dump()))
+        new = documents.NewDocument(**body.model_dump())
+        await documents.require_units_in_scope(session, scope=scope, new=new)
+        doc = await documents.create_document(session, new=new, actor=scope.actor)
         return await _document_out(session, doc)
 
     @router.get("/documents/search")
@@ -107,14 +108,14 @@ def build_router() -> APIRouter:
             ],
         }
 
-    async def _visible(session: SessionDep, scope: ScopeDep, document_id: int) -> Document:
+    async def _visible(session: SessionDep, scope: ScopeDep, document_id: Id) -> Document:
         doc = await visible_document(session, viewer=Viewer.of(scope), document_id=document_id)
         if doc is None:
             raise ApiError(404, "not_found", "Không tìm thấy văn bản.")
         return doc
 
     @router.get("/documents/{document_id}")
-    async def read(document_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def read(document_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         return await _document_out(session, await _visible(session, scope, document_id))
 
     @router.patch("/documents/{document_id}")
@@ -129,10 +130,11 @@ def build_router() -> APIRouter:
 
     @router.post("/documents/{document_id}/files", status_code=201)
     async def upload(
-        document_id: int, file: UploadFile, session: SessionDep, scope: ScopeDep
+        document_id: Id, file: UploadFile, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
         doc = await _visible(session, scope, document_id)
         await require_editor(session, scope=scope, document_id=doc.id)
+        row = await session.get(DocumentIndex, doc.id)
         data = await file.read(documents.MAX_FILE_BYTES + 1)
         stored = await documents.attach_file(
             session,
@@ -140,6 +142,8 @@ def build_router() -> APIRouter:
             filename=file.filename or "tep",
             mime_type=file.content_type or "",
             data=data,
+            actor=scope.actor,
+            unit_path=row.visibility_path if row is not None else None,
         )
         return {
             "id": stored.id,
@@ -149,20 +153,11 @@ def build_router() -> APIRouter:
         }
 
     @router.get("/documents/{document_id}/files/{file_id}")
-    async def download(document_id: int, file_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+    async def download(document_id: Id, file_id: Id, session: SessionDep, scope: ScopeDep) -> Response:
         await _visible(session, scope, document_id)
         stored = await session.get(DocumentFile, file_id)
         if stored is None or stored.document_id != document_id:
             raise ApiError(404, "not_found", "Không tìm thấy tệp.")
-        disposition = f"attachment; filename*=UTF-8''{_quote(stored.filename)}"
-        return Response(
-            stored.data, media_type=stored.mime_type, headers={"Content-Disposition": disposition}
-        )
+        return Response(stored.data, media_type=stored.mime_type, headers=attachment(stored.filename))
 
     return router
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from api.deps import ScopeDep, SessionDep, listing_roots
+from api.types import Id
 from directory import audit, tree
 from directory.access import AccessDenied
 from directory.models import AuditEntry, Role
@@ -34,12 +35,12 @@ def build_router() -> APIRouter:
     async def read_audit(
         scope: ScopeDep,
         session: SessionDep,
-        unit_id: int | None = None,
-        entity: str | None = None,
-        entity_id: str | None = None,
-        action: str | None = None,
+        unit_id: Id | None = None,
+        entity: str | None = Query(default=None, max_length=64),
+        entity_id: str | None = Query(default=None, max_length=64),
+        action: str | None = Query(default=None, max_length=64),
         limit: int = Query(default=100, ge=1, le=1000),
-        before_id: int | None = None,
+        before_id: Id | None = None,
     ) -> dict[str, Any]:
         roots: list[str] | None = await listing_roots(session, scope, Role.admin, unit_id)
         if not roots:

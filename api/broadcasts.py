@@ -7,43 +7,52 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from api.deps import LoaDep, ScopeDep, SessionDep
 from api.errors import ApiError
+from api.types import Id, Offset, SaneDateTime
 from broadcasts import aftercare, audience, schedules, service, stats
-from broadcasts.audience import AudienceSpec
+from broadcasts.audience import AudienceSpec, Target
 from broadcasts.config import BroadcastConfig
+from broadcasts.content import PartKind
 from broadcasts.models import Broadcast, BroadcastSchedule
 from directory.access import Scope
-from directory.models import Role
+from directory.models import Role, UnitKind
 
 
 class AudienceIn(BaseModel):
-    roots: list[int] = Field(min_length=1)
-    targets: list[str] = ["group"]
-    blocks: list[str] | None = None
-    unit_kinds: list[str] | None = None
-    exclude_units: list[int] = []
-    exclude_chats: list[int] = []
+    roots: list[Id] = Field(min_length=1, max_length=1000)
+    targets: list[Target] = [Target.group]
+    blocks: list[str] | None = Field(default=None, max_length=100)
+    unit_kinds: list[UnitKind] | None = None
+    exclude_units: list[Id] = Field(default=[], max_length=10_000)
+    exclude_chats: list[Id] = Field(default=[], max_length=10_000)
+
+
+class ButtonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=64)
+    url: str = Field(min_length=1, max_length=2048, pattern=r"^(https?|tg)://")
 
 
 class ContentIn(BaseModel):
-    kind: str = "text"
-    html: str = ""
-    media: str | None = None
-    filename: str | None = None
-    buttons: list[list[dict[str, str]]] = []
+    kind: PartKind = PartKind.text
+    html: str = Field(default="", max_length=100_000)
+    media: str | None = Field(default=None, max_length=2048)
+    filename: str | None = Field(default=None, max_length=255)
+    buttons: list[list[ButtonIn]] = Field(default=[], max_length=20)
 
 
 class BroadcastIn(BaseModel):
     title: str = Field(min_length=1, max_length=255)
     content: ContentIn
     audience: AudienceIn
-    document_id: int | None = None
+    document_id: Id | None = None
     require_ack: bool = False
-    ack_deadline: datetime | None = None
+    ack_deadline: SaneDateTime | None = None
     paid: bool = False
 
 
@@ -51,13 +60,13 @@ class BroadcastPatch(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=255)
     content: ContentIn | None = None
     audience: AudienceIn | None = None
-    document_id: int | None = None
+    document_id: Id | None = None
     require_ack: bool | None = None
-    ack_deadline: datetime | None = None
+    ack_deadline: SaneDateTime | None = None
 
 
 class ScheduleIn(BaseModel):
-    at: datetime | None = None
+    at: SaneDateTime | None = None
 
 
 class RuleIn(BaseModel):
@@ -97,7 +106,7 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-async def _visible(session: Any, scope: Scope, broadcast_id: int) -> Broadcast:
+async def _visible(session: Any, scope: Scope, broadcast_id: Id) -> Broadcast:
     b = await service.get(session, broadcast_id)
     await service.require_in_scope(session, scope, b, Role.officer)
     return b
@@ -118,8 +127,8 @@ def build_router() -> APIRouter:
             session,
             scope=scope,
             title=body.title,
-            content=body.content.model_dump(),
-            audience_spec=body.audience.model_dump(),
+            content=body.content.model_dump(mode="json"),
+            audience_spec=body.audience.model_dump(mode="json"),
             document_id=body.document_id,
             require_ack=body.require_ack,
             ack_deadline=_aware(body.ack_deadline),
@@ -131,20 +140,20 @@ def build_router() -> APIRouter:
         return broadcast_out(b)
 
     @router.get("/{broadcast_id}")
-    async def read(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def read(broadcast_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         return broadcast_out(await _visible(session, scope, broadcast_id))
 
     @router.patch("/{broadcast_id}")
     async def patch(
-        broadcast_id: int, body: BroadcastPatch, session: SessionDep, scope: ScopeDep
+        broadcast_id: Id, body: BroadcastPatch, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
         b = await service.update_draft(
             session,
             scope=scope,
             broadcast_id=broadcast_id,
             title=body.title,
-            content=body.content.model_dump() if body.content else None,
-            audience_spec=body.audience.model_dump() if body.audience else None,
+            content=body.content.model_dump(mode="json") if body.content else None,
+            audience_spec=body.audience.model_dump(mode="json") if body.audience else None,
             document_id=body.document_id,
             require_ack=body.require_ack,
             ack_deadline=_aware(body.ack_deadline),
@@ -152,30 +161,30 @@ def build_router() -> APIRouter:
         return broadcast_out(b)
 
     @router.post("/{broadcast_id}/submit")
-    async def submit(broadcast_id: int, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, Any]:
+    async def submit(broadcast_id: Id, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, Any]:
         config = BroadcastConfig.from_settings(loa.settings)
         return broadcast_out(
             await service.submit(session, scope=scope, broadcast_id=broadcast_id, config=config)
         )
 
     @router.post("/{broadcast_id}/approve")
-    async def approve(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def approve(broadcast_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         return broadcast_out(await service.approve(session, scope=scope, broadcast_id=broadcast_id))
 
     @router.post("/{broadcast_id}/reject")
-    async def reject(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def reject(broadcast_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         return broadcast_out(await service.reject(session, scope=scope, broadcast_id=broadcast_id))
 
     @router.post("/{broadcast_id}/schedule")
     async def schedule(
-        broadcast_id: int, body: ScheduleIn, session: SessionDep, scope: ScopeDep
+        broadcast_id: Id, body: ScheduleIn, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
         b = await service.schedule(session, scope=scope, broadcast_id=broadcast_id, at=_aware(body.at))
         return broadcast_out(b)
 
     @router.post("/{broadcast_id}/recurrence", status_code=201)
     async def recurrence(
-        broadcast_id: int, body: RuleIn, session: SessionDep, scope: ScopeDep, loa: LoaDep
+        broadcast_id: Id, body: RuleIn, session: SessionDep, scope: ScopeDep, loa: LoaDep
     ) -> dict[str, Any]:
         sched = await schedules.create_schedule(
             session, scope=scope, template_id=broadcast_id, rule=body.rule, tz=loa.settings.tz
@@ -183,9 +192,7 @@ def build_router() -> APIRouter:
         return {"id": sched.id, "rule": sched.rule, "state": sched.state, "next_run_at": sched.next_run_at}
 
     @router.get("/{broadcast_id}/recurrence")
-    async def list_recurrence(
-        broadcast_id: int, session: SessionDep, scope: ScopeDep
-    ) -> list[dict[str, Any]]:
+    async def list_recurrence(broadcast_id: Id, session: SessionDep, scope: ScopeDep) -> list[dict[str, Any]]:
         await _visible(session, scope, broadcast_id)
         rows = await session.scalars(
             select(BroadcastSchedule).where(BroadcastSchedule.template_id == broadcast_id)
@@ -202,26 +209,26 @@ def build_router() -> APIRouter:
         ]
 
     @router.post("/{broadcast_id}/cancel")
-    async def cancel(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def cancel(broadcast_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         b, stopped = await service.cancel(session, scope=scope, broadcast_id=broadcast_id)
         return {**broadcast_out(b), "stopped": stopped}
 
     @router.post("/{broadcast_id}/correct")
     async def correct(
-        broadcast_id: int, body: CorrectIn, session: SessionDep, scope: ScopeDep
+        broadcast_id: Id, body: CorrectIn, session: SessionDep, scope: ScopeDep
     ) -> dict[str, int]:
         return await aftercare.correct(
-            session, scope=scope, broadcast_id=broadcast_id, content=body.content.model_dump()
+            session, scope=scope, broadcast_id=broadcast_id, content=body.content.model_dump(mode="json")
         )
 
     @router.post("/{broadcast_id}/recall")
-    async def recall(broadcast_id: int, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, int]:
+    async def recall(broadcast_id: Id, session: SessionDep, scope: ScopeDep, loa: LoaDep) -> dict[str, int]:
         config = BroadcastConfig.from_settings(loa.settings)
         return await aftercare.recall(session, scope=scope, broadcast_id=broadcast_id, config=config)
 
     @router.post("/audience/preview")
     async def preview(body: AudienceIn, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
-        spec = AudienceSpec.from_dict(body.model_dump())
+        spec = AudienceSpec.from_dict(body.model_dump(mode="json"))
         for unit in await audience.root_units(session, spec):
             scope.require(Role.officer, unit.path)
         p = await audience.preview(session, spec)
@@ -232,20 +239,20 @@ def build_router() -> APIRouter:
         }
 
     @router.get("/{broadcast_id}/stats")
-    async def statistics(broadcast_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def statistics(broadcast_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         await _visible(session, scope, broadcast_id)
         return (await stats.stats(session, broadcast_id=broadcast_id)).as_dict()
 
     @router.get("/{broadcast_id}/recipients")
     async def recipients(
-        broadcast_id: int,
+        broadcast_id: Id,
         session: SessionDep,
         scope: ScopeDep,
-        status: str | None = None,
-        unit_id: int | None = None,
-        chat_kind: str | None = None,
+        status: str | None = Query(default=None, max_length=32),
+        unit_id: Id | None = None,
+        chat_kind: str | None = Query(default=None, max_length=32),
         limit: int = Query(default=100, ge=1, le=1000),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         await _visible(session, scope, broadcast_id)
         q = stats.recipients_query(broadcast_id, status=status, unit_id=unit_id, chat_kind=chat_kind)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import ScopeDep, SessionDep, listing_roots
+from api.types import Id, Offset
 from directory import chats
 from directory.access import AccessDenied, Scope
 from directory.errors import NotFound
@@ -29,7 +30,7 @@ def chat_out(chat: Chat) -> dict[str, Any]:
     }
 
 
-async def _chat_in_scope(session: SessionDep, scope: Scope, chat_id: int) -> tuple[Chat, list[str]]:
+async def _chat_in_scope(session: SessionDep, scope: Scope, chat_id: Id) -> tuple[Chat, list[str]]:
     chat = await session.get(Chat, chat_id)
     if chat is None:
         raise NotFound("Không tìm thấy cuộc trò chuyện.")
@@ -46,11 +47,11 @@ def build_router() -> APIRouter:
     async def list_chats(
         session: SessionDep,
         scope: ScopeDep,
-        unit_id: int | None = None,
+        unit_id: Id | None = None,
         kind: Literal["private", "group"] | None = None,
         active: bool | None = None,
         limit: int = Query(default=100, ge=1, le=500),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> list[dict[str, Any]]:
         roots = await listing_roots(session, scope, Role.officer, unit_id)
         rows = await chats.list_chats(
@@ -59,12 +60,12 @@ def build_router() -> APIRouter:
         return [chat_out(c) for c in rows]
 
     @router.get("/{chat_id}")
-    async def get_chat(chat_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def get_chat(chat_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         chat, _ = await _chat_in_scope(session, scope, chat_id)
         return chat_out(chat)
 
     @router.post("/{chat_id}/deactivate")
-    async def deactivate(chat_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def deactivate(chat_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         chat, paths = await _chat_in_scope(session, scope, chat_id)
         await chats.deactivate_chat(
             session, actor=scope.actor, chat=chat, unit_path=paths[0] if paths else None

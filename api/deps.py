@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +35,18 @@ async def get_session(loa: LoaDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_scope(request: Request, loa: LoaDep) -> Scope:
+# Declared so the OpenAPI document lists both ways in (and /docs has an Authorize button); the checks
+# themselves stay below, so a missing credential answers our 401 shape.
+bearer_scheme = HTTPBearer(auto_error=False, description="Mã truy cập từ POST /api/v1/auth/login")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Khoá API tích hợp")
+
+
+async def get_scope(
+    request: Request,
+    loa: LoaDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)] = None,
+    _key: Annotated[str | None, Security(api_key_scheme)] = None,
+) -> Scope:
     """Authentication is its own short unit of work (it records an API key's last use), so a route that
     runs several transactions of its own (correct, recall) never waits behind the request's."""
     header = request.headers.get("Authorization", "")

@@ -32,7 +32,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
         status = exc.status if 400 <= exc.status < 500 else 400  # a domain error is never a server fault
-        return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=status)
+        headers: dict[str, str] | None = getattr(exc, "headers", None)  # e.g. Retry-After on a 429
+        return JSONResponse(
+            error_body(exc.code, exc.message, **exc.details), status_code=status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.errors import error_body
 from bot.app import Loa
+from config.settings import Environment
 
 router = APIRouter(tags=["health"])
 
@@ -40,5 +44,12 @@ async def readyz(request: Request) -> JSONResponse:
 
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
+    """Public in development; in production only with `Authorization: Bearer <LOA_METRICS_TOKEN>`
+    (no token configured: not served at all)."""
     loa: Loa = request.app.state.loa
+    if loa.settings.environment is Environment.production:
+        expected = loa.settings.metrics_token.get_secret_value() if loa.settings.metrics_token else ""
+        given = request.headers.get("Authorization", "")
+        if not expected or not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+            return JSONResponse(error_body("unauthorized", "Cần mã truy cập số liệu."), status_code=401)
     return Response(loa.metrics.render(), media_type=loa.metrics.content_type)

@@ -14,6 +14,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import LoaDep, ScopeDep, SessionDep, listing_roots, unit_in_scope
+from api.downloads import attachment
+from api.types import Id, Offset
 from directory import invitations
 from directory.errors import NotFound
 from directory.invitation_export import InvitationRow, invitations_qr_zip, invitations_xlsx
@@ -23,16 +25,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class InvitationIn(BaseModel):
-    unit_id: int
+    unit_id: Id
     role: Role = Role.member
     department: Department | None = None
-    person_id: int | None = None
+    person_id: Id | None = None
     max_uses: int = Field(default=1, ge=1, le=10_000)
     days: int = Field(default=30, ge=1, le=365)
 
 
 class BulkIn(BaseModel):
-    unit_id: int
+    unit_id: Id
     role: Role = Role.leader
     kind: UnitKind | None = UnitKind.grassroots_union
     days: int = Field(default=30, ge=1, le=365)
@@ -111,13 +113,13 @@ def build_router() -> APIRouter:
             return Response(
                 invitations_xlsx(rows),
                 media_type=XLSX,
-                headers={"Content-Disposition": f'attachment; filename="loi-moi-{root.code}.xlsx"'},
+                headers=attachment(f"loi-moi-{root.code}.xlsx"),
             )
         if format == "qr":
             return Response(
                 invitations_qr_zip(rows),
                 media_type="application/zip",
-                headers={"Content-Disposition": f'attachment; filename="ma-qr-{root.code}.zip"'},
+                headers=attachment(f"ma-qr-{root.code}.zip"),
             )
         return {
             "count": len(made),
@@ -131,23 +133,23 @@ def build_router() -> APIRouter:
     async def list_(
         session: SessionDep,
         scope: ScopeDep,
-        unit_id: int | None = None,
+        unit_id: Id | None = None,
         limit: int = Query(default=100, ge=1, le=500),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> list[dict[str, Any]]:
         roots = await listing_roots(session, scope, Role.officer, unit_id)
         rows = await invitations.list_invitations(session, roots=roots, limit=limit, offset=offset)
         return [invitation_out(i, u) for i, u in rows]
 
     @router.get("/{invitation_id}")
-    async def get(invitation_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def get(invitation_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         inv = await session.get(Invitation, invitation_id)
         if inv is None:
             raise NotFound("Không tìm thấy lời mời.")
         return invitation_out(inv, await unit_in_scope(session, scope, inv.unit_id, Role.officer))
 
     @router.post("/{invitation_id}/revoke")
-    async def revoke(invitation_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def revoke(invitation_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         inv = await session.get(Invitation, invitation_id)
         if inv is None:
             raise NotFound("Không tìm thấy lời mời.")

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep, listing_roots
-from directory import people, tree
+from api.types import Id, Offset
+from directory import grants, people, tree
 from directory.access import AccessDenied, Scope
 from directory.models import Department, Person, Role, RoleAssignment
 from directory.people import display_phone
@@ -17,7 +18,7 @@ from directory.people import display_phone
 class PersonIn(BaseModel):
     full_name: str = Field(min_length=1, max_length=255)
     phone: str | None = Field(default=None, max_length=32)
-    unit_id: int
+    unit_id: Id
     role: Role = Role.member
     department: Department | None = None
 
@@ -29,7 +30,7 @@ class PersonPatch(BaseModel):
 
 
 class RoleIn(BaseModel):
-    unit_id: int
+    unit_id: Id
     role: Role
     department: Department | None = None
 
@@ -56,7 +57,7 @@ def role_out(assignment: RoleAssignment, unit_code: str) -> dict[str, Any]:
     }
 
 
-async def _person(session: SessionDep, scope: Scope, person_id: int) -> Person:
+async def _person(session: SessionDep, scope: Scope, person_id: Id) -> Person:
     person = await people.get_person(session, person_id=person_id)
     await people.require_person_access(session, scope=scope, person=person, role=Role.officer)
     return person
@@ -69,10 +70,10 @@ def build_router() -> APIRouter:
     async def list_people(
         scope: ScopeDep,
         session: SessionDep,
-        unit_id: int | None = None,
+        unit_id: Id | None = None,
         q: str | None = Query(default=None, max_length=100),
         limit: int = Query(default=100, ge=1, le=1000),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         roots = await listing_roots(session, scope, Role.officer, unit_id)
         if not roots:
@@ -94,7 +95,7 @@ def build_router() -> APIRouter:
         return {**person_out(person), "roles": [role_out(assignment, unit.code)]}
 
     @router.get("/people/{person_id}")
-    async def get_person(person_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def get_person(person_id: Id, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         person = await _person(session, scope, person_id)
         roles = await people.roles_of(session, person_id=person.id)
         visible = [role_out(ra, u.code) for ra, u in roles if scope.allows(Role.officer, u.path)]
@@ -102,9 +103,10 @@ def build_router() -> APIRouter:
 
     @router.patch("/people/{person_id}")
     async def update_person(
-        person_id: int, body: PersonPatch, scope: ScopeDep, session: SessionDep
+        person_id: Id, body: PersonPatch, scope: ScopeDep, session: SessionDep
     ) -> dict[str, Any]:
         person = await _person(session, scope, person_id)
+        await grants.require_control(session, scope=scope, person=person)
         changes = body.model_dump(exclude_unset=True)
         changes = {k: v for k, v in changes.items() if v is not None or k == "phone"}
         paths = await people.unit_paths_of(session, person_id=person.id)
@@ -114,11 +116,12 @@ def build_router() -> APIRouter:
 
     @router.post("/people/{person_id}/roles", status_code=201)
     async def assign_role(
-        person_id: int, body: RoleIn, scope: ScopeDep, session: SessionDep
+        person_id: Id, body: RoleIn, scope: ScopeDep, session: SessionDep
     ) -> dict[str, Any]:
         person = await _person(session, scope, person_id)
         unit = await tree.get_unit(session, unit_id=body.unit_id)
         people.require_grant_right(scope, role=body.role, unit=unit)
+        await grants.require_control(session, scope=scope, person=person)
         department = body.department.value if body.department else None
         assignment = await people.assign_role(
             session, actor=scope.actor, person=person, unit=unit, role=body.role, department=department
@@ -126,7 +129,7 @@ def build_router() -> APIRouter:
         return role_out(assignment, unit.code)
 
     @router.delete("/roles/{assignment_id}")
-    async def revoke_role(assignment_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def revoke_role(assignment_id: Id, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         assignment, unit = await people.get_assignment(session, assignment_id=assignment_id)
         people.require_grant_right(scope, role=Role(assignment.role), unit=unit)
         out = role_out(assignment, unit.code)

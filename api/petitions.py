@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep
 from api.errors import ApiError
+from api.types import Id, Offset
 from archive import petition_delivery as petition_service
 from archive import petitions
 from archive.petition_reports import list_petitions, officer_view, petition_stats
@@ -30,9 +31,9 @@ def build_router() -> APIRouter:
         session: SessionDep,
         scope: ScopeDep,
         status: petitions.PetitionStatus | None = None,
-        category: str | None = None,
+        category: str | None = Query(default=None, max_length=64),
         limit: int = Query(default=50, ge=1, le=200),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         rows = await list_petitions(
             session,
@@ -49,7 +50,7 @@ def build_router() -> APIRouter:
         return await petition_stats(session, scope=scope)
 
     @router.get("/{petition_id}")
-    async def read(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def read(petition_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         petition = await petitions.get_petition(session, petition_id=petition_id)
         if not petitions.may_view(scope, petition):
             raise ApiError(404, "not_found", "Không tìm thấy kiến nghị.")
@@ -57,7 +58,7 @@ def build_router() -> APIRouter:
 
     @router.post("/{petition_id}/answer")
     async def answer(
-        petition_id: int, body: AnswerIn, session: SessionDep, scope: ScopeDep
+        petition_id: Id, body: AnswerIn, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
         petition, delivered = await petition_service.answer(
             session, scope=scope, petition_id=petition_id, text_=body.answer, answered_by_id=scope.person_id
@@ -65,12 +66,12 @@ def build_router() -> APIRouter:
         return {**await officer_view(session, petition=petition), "delivered": delivered}
 
     @router.post("/{petition_id}/forward")
-    async def forward(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def forward(petition_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         routing, notified = await petition_service.forward(session, scope=scope, petition_id=petition_id)
         return {**await officer_view(session, petition=routing.petition), "notified": notified}
 
     @router.post("/{petition_id}/close")
-    async def close(petition_id: int, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    async def close(petition_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         petition = await petitions.close_petition(session, scope=scope, petition_id=petition_id)
         return await officer_view(session, petition=petition)
 

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import LoaDep, ScopeDep, SessionDep
+from api.downloads import attachment
 from api.reports import XLSX, _officer_unit, _unit
+from api.types import Id
 from directory.models import Role
 from reports import rollup as rollups
 from reports.chart import completeness_chart
@@ -24,10 +26,10 @@ def build_router() -> APIRouter:
 
     @router.get("/rounds/{round_id}/rollup")
     async def get_rollup(
-        round_id: int,
+        round_id: Id,
         scope: ScopeDep,
         session: SessionDep,
-        unit_id: int | None = None,
+        unit_id: Id | None = None,
         group_by: Literal["none", "block", "kind"] = "none",
     ) -> dict[str, Any]:
         round_ = await get_round(session=session, round_id=round_id)
@@ -55,7 +57,7 @@ def build_router() -> APIRouter:
 
     @router.get("/rounds/{round_id}/completeness")
     async def get_completeness(
-        round_id: int, scope: ScopeDep, session: SessionDep, unit_id: int | None = None
+        round_id: Id, scope: ScopeDep, session: SessionDep, unit_id: Id | None = None
     ) -> dict[str, Any]:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)
@@ -88,7 +90,7 @@ def build_router() -> APIRouter:
         scope: ScopeDep,
         session: SessionDep,
         loa: LoaDep,
-        unit_id: int,
+        unit_id: Id,
         year: int = Query(ge=2000, le=2100),
         limit: int = Query(100, ge=1, le=10_000),
     ) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def build_router() -> APIRouter:
 
     @router.post("/rounds/{round_id}/remind")
     async def post_remind(
-        round_id: int, scope: ScopeDep, session: SessionDep, loa: LoaDep, unit_id: int | None = None
+        round_id: Id, scope: ScopeDep, session: SessionDep, loa: LoaDep, unit_id: Id | None = None
     ) -> dict[str, int]:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)
@@ -131,27 +133,27 @@ def build_router() -> APIRouter:
 
     @router.get("/rounds/{round_id}/export.xlsx")
     async def get_xlsx(
-        round_id: int, scope: ScopeDep, session: SessionDep, unit_id: int | None = None
+        round_id: Id, scope: ScopeDep, session: SessionDep, unit_id: Id | None = None
     ) -> Response:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)
         content = await export_xlsx(session=session, round_=round_, root=unit)
-        headers = {"Content-Disposition": f'attachment; filename="bao-cao-{round_id}-{unit.id}.xlsx"'}
+        headers = attachment(f"bao-cao-{round_id}-{unit.id}.xlsx")
         return Response(content, media_type=XLSX, headers=headers)
 
     @router.get("/rounds/{round_id}/export.csv")
     async def get_csv(
-        round_id: int, scope: ScopeDep, session: SessionDep, unit_id: int | None = None
+        round_id: Id, scope: ScopeDep, session: SessionDep, unit_id: Id | None = None
     ) -> Response:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)
         content = await export_csv(session=session, round_=round_, root=unit)
-        headers = {"Content-Disposition": f'attachment; filename="bao-cao-{round_id}-{unit.id}.csv"'}
+        headers = attachment(f"bao-cao-{round_id}-{unit.id}.csv")
         return Response(content, media_type="text/csv; charset=utf-8", headers=headers)
 
     @router.get("/rounds/{round_id}/chart.png")
     async def get_chart(
-        round_id: int, scope: ScopeDep, session: SessionDep, unit_id: int | None = None
+        round_id: Id, scope: ScopeDep, session: SessionDep, unit_id: Id | None = None
     ) -> Response:
         round_ = await get_round(session=session, round_id=round_id)
         unit = await _officer_unit(session, scope, round_, unit_id)

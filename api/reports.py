@@ -3,18 +3,20 @@ ranking and exports. Officers act on their subtree; leaders only on their own un
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.deps import LoaDep, ScopeDep, SessionDep
 from api.errors import ApiError
+from api.types import Id, SaneAwareDateTime, SaneDate
 from directory.access import AccessDenied, Scope
-from directory.models import OrgUnit, Role
+from directory.models import OrgUnit, Role, UnitKind
 from directory.tree import is_within
+from reports.forms import Aggregation, FieldType, RuleKind
 from reports.models import PeriodKind, ReportRevision, ReportRound, ReportSubmission, ReportTemplate
 from reports.notify import review_and_tell
 from reports.scheduled import announce_round
@@ -26,36 +28,72 @@ from reports.services import (
     get_submission,
     list_templates,
     open_round,
+    publish_template,
     revisions,
-    save_template,
     submit,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class FieldIn(BaseModel):
+    """One indicator of a template; unknown keys are refused so a typo never silently drops a bound."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")
+    label: str = Field(min_length=1, max_length=255)
+    type: FieldType = FieldType.integer
+    unit: str = Field(default="", max_length=32)
+    required: bool = True
+    min: Decimal | None = Field(default=None, ge=-(10**15), le=10**15)
+    max: Decimal | None = Field(default=None, ge=-(10**15), le=10**15)
+    choices: list[str] = Field(default_factory=list, max_length=50)
+    aggregation: Aggregation | None = None
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: RuleKind
+    left: str = Field(default="", max_length=32)
+    right: str = Field(default="", max_length=32)
+    parts: list[str] = Field(default_factory=list, max_length=50)
+    total: str = Field(default="", max_length=32)
+
+
 class TemplateIn(BaseModel):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")
     name: str = Field(min_length=1, max_length=255)
-    fields: list[dict[str, Any]] = Field(min_length=1)
-    rules: list[dict[str, Any]] = Field(default_factory=list)
+    fields: list[FieldIn] = Field(min_length=1, max_length=200)
+    rules: list[RuleIn] = Field(default_factory=list, max_length=100)
+    unit_id: Id | None = Field(default=None, description="The owning unit (new templates); None: your unit")
 
 
 class RoundIn(BaseModel):
-    template_code: str
+    template_code: str = Field(min_length=1, max_length=32)
     period_kind: PeriodKind
-    deadline: AwareDatetime
-    root_unit_id: int
-    period_day: date | None = None
-    target_kinds: list[str] = Field(default_factory=list)
-    target_blocks: list[str] = Field(default_factory=list)
-    reminder_offsets: list[int] = Field(default_factory=lambda: [3, 1, 0])
+    deadline: SaneAwareDateTime
+    root_unit_id: Id
+    period_day: SaneDate | None = None
+    target_kinds: list[UnitKind] = Field(default_factory=list, max_length=20)
+    target_blocks: list[Annotated[str, Field(max_length=32)]] = Field(default_factory=list, max_length=100)
+    reminder_offsets: list[Annotated[int, Field(ge=0, le=366)]] = Field(
+        default_factory=lambda: [3, 1, 0], max_length=20
+    )
     announce: bool = True
 
 
 class SubmissionIn(BaseModel):
-    unit_id: int
-    values: dict[str, str | int | float | bool | None]
+    unit_id: Id
+    values: dict[
+        Annotated[str, Field(max_length=32)],
+        Annotated[str, Field(max_length=500)]
+        | Annotated[int, Field(ge=-(10**15), le=10**15)]
+        | float
+        | bool
+        | None,
+    ] = Field(max_length=200)
 
 
 class ReturnIn(BaseModel):
@@ -83,6 +121,7 @@ def template_out(t: ReportTemplate) -> dict[str, Any]:
         "name": t.name,
         "fields": t.fields,
         "rules": t.rules,
+        "owner_unit_id": t.owner_unit_id,
     }
 
 
@@ -130,7 +169,7 @@ def submission_out(s: ReportSubmission, history: list[ReportRevision]) -> dict[s
     }
 
 
-async def _unit(session: SessionDep, unit_id: int) -> OrgUnit:
+async def _unit(session: SessionDep, unit_id: Id) -> OrgUnit:
     unit = await session.get(OrgUnit, unit_id)
     if unit is None:
         raise ApiError(404, "not_found", "Không có đơn vị này.")
@@ -142,7 +181,7 @@ def _parent_path(unit: OrgUnit) -> str:
 
 
 async def _officer_unit(
-    session: SessionDep, scope: Scope, round_: ReportRound, unit_id: int | None
+    session: SessionDep, scope: Scope, round_: ReportRound, unit_id: Id | None
 ) -> OrgUnit:
     unit = await _unit(session, unit_id or round_.root_unit_id)
     scope.require(Role.officer, unit.path)
@@ -168,13 +207,14 @@ def build_router() -> APIRouter:
     async def put_template(body: TemplateIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         if not scope.roots(Role.officer):
             raise AccessDenied()
-        saved = await save_template(
+        saved = await publish_template(
             session=session,
+            scope=scope,
             code=body.code,
             name=body.name,
-            fields=body.fields,
-            rules=body.rules,
-            created_by_id=scope.person_id,
+            fields=[f.model_dump(mode="json", exclude_none=True) for f in body.fields],
+            rules=[r.model_dump(mode="json") for r in body.rules],
+            owner_unit_id=body.unit_id,
         )
         return template_out(saved)
 
@@ -190,7 +230,7 @@ def build_router() -> APIRouter:
             deadline=body.deadline,
             root_unit_id=root.id,
             period_day=body.period_day,
-            target_kinds=body.target_kinds,
+            target_kinds=[k.value for k in body.target_kinds],
             target_blocks=body.target_blocks,
             reminder_offsets=body.reminder_offsets,
             opened_by_id=scope.person_id,
@@ -219,7 +259,7 @@ def build_router() -> APIRouter:
         return {"items": [round_out(r) for r in visible[:limit]]}
 
     @router.get("/rounds/{round_id}")
-    async def get_one_round(round_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def get_one_round(round_id: Id, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         round_ = await get_round(session=session, round_id=round_id)
         root = await _unit(session, round_.root_unit_id)
         if not any(is_within(root.path, p) or is_within(p, root.path) for p in scope.roots(Role.member)):
@@ -227,14 +267,14 @@ def build_router() -> APIRouter:
         return round_out(round_)
 
     @router.post("/rounds/{round_id}/close")
-    async def post_close(round_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def post_close(round_id: Id, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         round_ = await get_round(session=session, round_id=round_id)
         scope.require(Role.officer, (await _unit(session, round_.root_unit_id)).path)
         return round_out(await close_round(session=session, round_id=round_id))
 
     @router.post("/rounds/{round_id}/submissions", status_code=201)
     async def post_submission(
-        round_id: int, body: SubmissionIn, scope: ScopeDep, session: SessionDep
+        round_id: Id, body: SubmissionIn, scope: ScopeDep, session: SessionDep
     ) -> dict[str, Any]:
         unit = await _unit(session, body.unit_id)
         if not (scope.allows(Role.leader, unit.path) or scope.allows(Role.officer, _parent_path(unit))):
@@ -252,7 +292,7 @@ def build_router() -> APIRouter:
 
     @router.get("/rounds/{round_id}/submissions/{unit_id}")
     async def get_unit_submission(
-        round_id: int, unit_id: int, scope: ScopeDep, session: SessionDep
+        round_id: Id, unit_id: Id, scope: ScopeDep, session: SessionDep
     ) -> dict[str, Any]:
         unit = await _unit(session, unit_id)
         if not (scope.allows(Role.leader, unit.path) or scope.allows(Role.officer, unit.path)):
@@ -263,7 +303,7 @@ def build_router() -> APIRouter:
         return submission_out(submission, await revisions(session=session, submission_id=submission.id))
 
     async def _review(
-        submission_id: int, scope: Scope, session: SessionDep, loa: Any, accept: bool, comment: str | None
+        submission_id: Id, scope: Scope, session: SessionDep, loa: Any, accept: bool, comment: str | None
     ) -> dict[str, Any]:
         submission = await get_submission(session=session, submission_id=submission_id)
         unit = await _unit(session, submission.unit_id)
@@ -280,13 +320,13 @@ def build_router() -> APIRouter:
 
     @router.post("/submissions/{submission_id}/accept")
     async def post_accept(
-        submission_id: int, scope: ScopeDep, session: SessionDep, loa: LoaDep
+        submission_id: Id, scope: ScopeDep, session: SessionDep, loa: LoaDep
     ) -> dict[str, Any]:
         return await _review(submission_id, scope, session, loa, True, None)
 
     @router.post("/submissions/{submission_id}/return")
     async def post_return(
-        submission_id: int, body: ReturnIn, scope: ScopeDep, session: SessionDep, loa: LoaDep
+        submission_id: Id, body: ReturnIn, scope: ScopeDep, session: SessionDep, loa: LoaDep
     ) -> dict[str, Any]:
         return await _review(submission_id, scope, session, loa, False, body.comment)
 

@@ -9,6 +9,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import ScopeDep, SessionDep, unit_in_scope
+from api.downloads import attachment
+from api.types import Count, Id, Offset
 from directory import spreadsheet, tree, unit_import
 from directory.access import AccessDenied
 from directory.models import OrgUnit, Role, UnitKind
@@ -20,24 +22,24 @@ class UnitIn(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=255)
     kind: UnitKind
-    parent_id: int
-    block: str | None = None
-    member_count: int = Field(default=0, ge=0)
+    parent_id: Id
+    block: str | None = Field(default=None, max_length=32)
+    member_count: Count = 0
 
 
 class UnitPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     kind: UnitKind | None = None
-    block: str | None = None
-    member_count: int | None = Field(default=None, ge=0)
+    block: str | None = Field(default=None, max_length=32)
+    member_count: Count | None = None
 
 
 class MoveIn(BaseModel):
-    parent_id: int
+    parent_id: Id
 
 
 class MergeIn(BaseModel):
-    into_id: int
+    into_id: Id
 
 
 class DeactivateIn(BaseModel):
@@ -79,7 +81,7 @@ def build_router() -> APIRouter:
     async def get_tree(
         scope: ScopeDep,
         session: SessionDep,
-        unit_id: int | None = None,
+        unit_id: Id | None = None,
         depth: int = Query(default=2, ge=0, le=64),
         include_inactive: bool = False,
     ) -> dict[str, Any]:
@@ -103,7 +105,7 @@ def build_router() -> APIRouter:
         return unit_out(unit)
 
     @router.get("/{unit_id}")
-    async def get_unit(unit_id: int, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def get_unit(unit_id: Id, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         ancestors = [
             {"id": a.id, "code": a.code, "name": a.name}
@@ -114,7 +116,7 @@ def build_router() -> APIRouter:
 
     @router.get("/{unit_id}/children")
     async def get_children(
-        unit_id: int, scope: ScopeDep, session: SessionDep, include_inactive: bool = False
+        unit_id: Id, scope: ScopeDep, session: SessionDep, include_inactive: bool = False
     ) -> dict[str, Any]:
         unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         units = await tree.children(session, unit=unit, include_inactive=include_inactive)
@@ -122,12 +124,12 @@ def build_router() -> APIRouter:
 
     @router.get("/{unit_id}/subtree")
     async def get_subtree(
-        unit_id: int,
+        unit_id: Id,
         scope: ScopeDep,
         session: SessionDep,
         include_inactive: bool = False,
         limit: int = Query(default=1000, ge=1, le=10_000),
-        offset: int = Query(default=0, ge=0),
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         total = len(await tree.subtree_ids(session, path=unit.path, include_inactive=include_inactive))
@@ -153,7 +155,7 @@ def build_router() -> APIRouter:
 
     @router.patch("/{unit_id}")
     async def update_unit(
-        unit_id: int, body: UnitPatch, scope: ScopeDep, session: SessionDep
+        unit_id: Id, body: UnitPatch, scope: ScopeDep, session: SessionDep
     ) -> dict[str, Any]:
         unit = await unit_in_scope(session, scope, unit_id, Role.officer)
         changes = body.model_dump(exclude_unset=True)
@@ -163,13 +165,13 @@ def build_router() -> APIRouter:
         return unit_out(await tree.update_unit(session, actor=scope.actor, unit=unit, **changes))
 
     @router.post("/{unit_id}/move")
-    async def move_unit(unit_id: int, body: MoveIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def move_unit(unit_id: Id, body: MoveIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         unit = await unit_in_scope(session, scope, unit_id, Role.admin)
         parent = await unit_in_scope(session, scope, body.parent_id, Role.admin)
         return unit_out(await tree.move_unit(session, actor=scope.actor, unit=unit, new_parent=parent))
 
     @router.post("/{unit_id}/merge")
-    async def merge_unit(unit_id: int, body: MergeIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
+    async def merge_unit(unit_id: Id, body: MergeIn, scope: ScopeDep, session: SessionDep) -> dict[str, Any]:
         source = await unit_in_scope(session, scope, unit_id, Role.admin)
         survivor = await unit_in_scope(session, scope, body.into_id, Role.admin)
         survivor = await tree.merge_units(session, actor=scope.actor, source=source, survivor=survivor)
@@ -177,7 +179,7 @@ def build_router() -> APIRouter:
 
     @router.post("/{unit_id}/deactivate")
     async def deactivate_unit(
-        unit_id: int, scope: ScopeDep, session: SessionDep, body: DeactivateIn | None = None
+        unit_id: Id, scope: ScopeDep, session: SessionDep, body: DeactivateIn | None = None
     ) -> dict[str, Any]:
         unit = await unit_in_scope(session, scope, unit_id, Role.admin)
         cascade = body.cascade if body else False
@@ -187,8 +189,12 @@ def build_router() -> APIRouter:
     async def import_units(
         file: UploadFile, scope: ScopeDep, session: SessionDep, dry_run: bool = False
     ) -> dict[str, Any]:
+        if not scope.roots(Role.admin):  # before a single byte of the file is read
+            raise AccessDenied("Chỉ quản trị mới được nhập danh sách đơn vị.")
         data = await file.read(MAX_UPLOAD_BYTES + 1)
-        rows = spreadsheet.read_table(data, filename=file.filename or "", limit=MAX_UPLOAD_BYTES)
+        rows = await spreadsheet.read_table_off_loop(
+            data, filename=file.filename or "", limits=spreadsheet.ReadLimits(max_bytes=MAX_UPLOAD_BYTES)
+        )
         result = await unit_import.import_units(
             session, actor=scope.actor, rows=rows, dry_run=dry_run, scope=scope
         )
@@ -196,7 +202,7 @@ def build_router() -> APIRouter:
 
     @router.get("/{unit_id}/export")
     async def export_units(
-        unit_id: int,
+        unit_id: Id,
         scope: ScopeDep,
         session: SessionDep,
         format: Literal["xlsx", "csv"] = "xlsx",
@@ -210,7 +216,7 @@ def build_router() -> APIRouter:
         return Response(
             content=data,
             media_type=spreadsheet.MEDIA_TYPES[format],
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers=attachment(filename),
         )
 
     return router

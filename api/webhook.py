@@ -31,7 +31,8 @@ def build_webhook_router(path: str) -> APIRouter:
             return JSONResponse(error_body("bad_json", "Invalid JSON"), status_code=400)
         if not isinstance(payload, dict) or "update_id" not in payload:
             return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
-        await loa.dispatcher.feed_webhook_update(loa.bot, payload)
+        if not await loa.feed_webhook(payload):  # parsed first: a malformed update is refused, nothing runs
+            return JSONResponse(error_body("bad_update", "Not an update"), status_code=400)
         return JSONResponse({"ok": True})
 
     return router

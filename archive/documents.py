@@ -18,7 +18,9 @@ from archive.models import Document
 from archive.tables import DocumentFile, DocumentIndex, DocumentTag
 from common.errors import DomainError
 from common.vietnamese import fold
-from directory.models import OrgUnit
+from directory import audit
+from directory.access import AccessDenied, Scope
+from directory.models import OrgUnit, Role
 from storage.db import Database
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram bots may send documents up to 50 MB; 20 MB is plenty
@@ -66,7 +68,22 @@ class NewDocument:
     tags: Sequence[str] = ()
 
 
-async def create_document(session: AsyncSession, *, new: NewDocument) -> Document:
+async def require_units_in_scope(session: AsyncSession, *, scope: Scope, new: NewDocument) -> None:
+    """An officer registers documents only as (and for) units of its own subtree: the issuer unit and the
+    visibility unit must both exist and lie in scope; no visibility unit (everyone) needs an admin."""
+    if new.visibility_unit_id is None:
+        if not scope.is_admin:
+            raise AccessDenied("Chỉ quản trị được đăng văn bản công khai cho mọi đơn vị.")
+    for unit_id in (new.issuer_unit_id, new.visibility_unit_id):
+        if unit_id is None:
+            continue
+        unit = await session.get(OrgUnit, unit_id) if 0 < unit_id < 2**63 else None
+        if unit is None:
+            raise ArchiveError("unknown_unit", "Không tìm thấy đơn vị.")
+        scope.require(Role.officer, unit.path)
+
+
+async def create_document(session: AsyncSession, *, new: NewDocument, actor: str | None = None) -> Document:
     doc = Document(
         kind=new.kind.value,
         number=new.number.strip(),
@@ -81,9 +98,16 @@ async def create_document(session: AsyncSession, *, new: NewDocument) -> Documen
         session.add(DocumentTag(document_id=doc.id, tag=tag[:64]))
     session.add(DocumentIndex(document_id=doc.id))
     await session.flush()
-    await reindex(
+    row = await reindex(
         session, document=doc, issuer_unit_id=new.issuer_unit_id, visibility_unit_id=new.visibility_unit_id
     )
+    if actor is not None:
+        await audit.record(
+            session, actor, "document.create", "document", doc.id, None,
+            {"kind": doc.kind, "number": doc.number, "issuer_unit_id": new.issuer_unit_id,
+             "visibility_unit_id": new.visibility_unit_id},
+            unit_path=row.visibility_path,
+        )  # fmt: skip
     return doc
 
 
@@ -169,7 +193,14 @@ async def delete_document(session: AsyncSession, *, document_id: int) -> None:
 
 
 async def attach_file(
-    session: AsyncSession, *, document_id: int, filename: str, mime_type: str, data: bytes
+    session: AsyncSession,
+    *,
+    document_id: int,
+    filename: str,
+    mime_type: str,
+    data: bytes,
+    actor: str | None = None,
+    unit_path: str | None = None,
 ) -> DocumentFile:
     if mime_type not in ALLOWED_TYPES:
         raise ArchiveError("bad_file_type", "Chỉ nhận tệp PDF, DOCX hoặc ảnh (JPG, PNG).")
@@ -182,6 +213,11 @@ async def attach_file(
     )
     session.add(file)
     await session.flush()
+    if actor is not None:
+        await audit.record(
+            session, actor, "document.attach", "document", document_id, None,
+            {"file_id": file.id, "filename": file.filename, "size": file.size}, unit_path=unit_path,
+        )  # fmt: skip
     return file
 
 

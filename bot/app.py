@@ -16,6 +16,8 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.types import Update
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from bot import replies, retry
@@ -133,6 +135,17 @@ class Loa:
             await register_commands(self.bot)
         except Exception:  # the list is a convenience: never a reason not to start
             log.warning("could not register the bot's command list", exc_info=True)
+
+    async def feed_webhook(self, payload: dict[str, Any]) -> bool:
+        """Handles one update posted to the webhook; False (and nothing runs) when it is not an update."""
+        try:
+            update = Update.model_validate(payload, context={"bot": self.bot})
+        except ValidationError:
+            return False
+        if not 0 <= update.update_id < 2**63:
+            return False
+        await self.dispatcher.feed_webhook_update(self.bot, update)
+        return True
 
     async def start_webhook(self) -> None:
         url = (self.settings.webhook_url or "").rstrip("/") + self.settings.webhook_path

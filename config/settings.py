@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Self
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A syntactically valid token that only the local sandbox accepts.
@@ -25,8 +25,13 @@ class UnsafeSettingsError(ValueError):
 
 
 class Settings(BaseSettings):
+    # hide_input_in_errors: a refusal must never echo the values it was given (secrets among them)
     model_config = SettingsConfigDict(
-        env_prefix="LOA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="LOA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     environment: Environment = Environment.development
@@ -49,6 +54,15 @@ class Settings(BaseSettings):
     access_token_minutes: int = 30
 
     processed_update_retention_hours: int = 48
+
+    # Admin API hardening
+    metrics_token: SecretStr | None = Field(
+        default=None, description="production: /metrics answers only `Authorization: Bearer <token>`"
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="failed logins per login or address")
+    login_window_seconds: float = Field(default=900.0, gt=0, description="the throttle window")
+    api_max_json_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    api_max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     # Broadcast delivery (None: the defaults in broadcasts/config.py)
     broadcast_rate_per_sec: float | None = None
@@ -112,5 +126,18 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment; keyword overrides win (used by the CLI and tests)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build settings from the environment; keyword overrides win (used by the CLI and tests).
+
+    Raises UnsafeSettingsError (production refusals) or ValueError naming the variables only."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for error in exc.errors(include_input=False, include_url=False):
+            cause = (error.get("ctx") or {}).get("error")
+            if isinstance(cause, UnsafeSettingsError):
+                raise cause from None
+        problems = "; ".join(
+            f"LOA_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise ValueError(problems) from None

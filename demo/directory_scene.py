@@ -8,7 +8,7 @@ from typing import Any
 
 from common.text import first_line
 from demo.province import DemoProvince
-from directory.access import scope_for_person
+from directory.access import Grant, Scope, scope_for_person
 from directory.invitations import create_bulk_invitations, create_invitation
 from directory.models import Department, Role
 from sandbox.client import SandboxClient
@@ -25,12 +25,12 @@ async def play_directory_scene(
 ) -> list[str]:
     cluster = province.upper_unions[0]
     officer = province.officers[cluster.id][0]
-    province_officer = province.officers[province.root.id][0]
+    # Only an admin hands out the officer role (directory/grants.py): the province's administrator does.
+    admin = Scope(actor="demo:admin", grants=(Grant(Role.admin, province.root.id, province.root.path),))
     async with db.transaction() as session:
-        scope = await scope_for_person(session, person=province_officer)
         invite = await create_invitation(
             session,
-            scope=scope,
+            scope=admin,
             unit=cluster,
             role=Role.officer,
             department=Department.propaganda.value,

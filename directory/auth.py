@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -17,13 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.errors import DomainError
 from directory import audit
 from directory.errors import NotFound
+from directory.login_throttle import LoginThrottle
+from directory.login_throttle import TooManyAttempts as TooManyAttempts  # re-exported for callers
 from directory.models import ApiKey, OrgUnit, Person, Role
 from directory.tree import in_subtrees
 from storage.base import utcnow
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("loa-timing-equaliser")
 API_KEY_PREFIX = "loa_"
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the login is unknown, so both answers cost one Argon2 verification
+    (built on first use, not at import)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AuthError(DomainError):
@@ -41,15 +50,38 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 async def authenticate(session: AsyncSession, *, login: str, password: str) -> Person:
-    person = await session.scalar(select(Person).where(Person.login == login, Person.is_active.is_(True)))
-    if person is None or not verify_password(person.password_hash, password):
+    """Checks a password with no throttling or audit (the CLI); people logging in go through `login`."""
+    person = await session.scalar(select(Person).where(Person.login == login))
+    ok = verify_password(person.password_hash if person else None, password)
+    if person is None or not ok or not person.is_active:
         raise AuthError("bad_credentials", "Sai tên đăng nhập hoặc mật khẩu.")
+    return person
+
+
+async def login(
+    session: AsyncSession, *, login: str, password: str, address: str, throttle: LoginThrottle
+) -> Person:
+    """A person logging in (API, web console). Refuses with TooManyAttempts (429) while the login or the
+    address is over its failure limit; an unknown login costs the same Argon2 verification as a known
+    one. A failure raises AuthError after adding an `auth.login_failed` audit entry to `session`: the
+    caller commits the session even then, so the entry is kept."""
+    await throttle.check(login=login, address=address)
+    try:
+        person = await authenticate(session, login=login, password=password)
+    except AuthError:
+        await throttle.failed(login=login, address=address)
+        await audit.record(
+            session, f"address:{address[:64]}", "auth.login_failed", "login", login[:64],
+            None, {"address": address[:64]},
+        )  # fmt: skip
+        raise
+    await throttle.succeeded(login=login)
     return person
 
 
@@ -66,9 +98,10 @@ def read_access_token(token: str, *, secret: str) -> int:
         raise AuthError("token_expired", "Phiên đăng nhập đã hết hạn.") from exc
     except jwt.PyJWTError as exc:
         raise AuthError("bad_token", "Mã truy cập không hợp lệ.") from exc
-    if claims.get("typ") != "access":
-        raise AuthError("bad_token", "Mã truy cập không hợp lệ.")
-    return int(claims["sub"])
+    sub = claims.get("sub")
+    if claims.get("typ") != "access" or not isinstance(sub, str) or not sub.isdigit() or len(sub) > 18:
+        raise AuthError("bad_token", "Mã truy cập không hợp lệ.")  # a signed but odd `sub` is no 500
+    return int(sub)
 
 
 def _digest(raw: str) -> str:

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from PIL import Image, ImageDraw, ImageFont
 
+from common.cells import strip_illegal
 from common.vietnamese import fold, format_date
 from directory.models import ROLE_LABELS, Role
 
@@ -31,6 +32,7 @@ class InvitationRow:
 
 def safe_cell(value: str) -> str:
     """Text that a spreadsheet will never read as a formula (CSV/formula injection)."""
+    value = strip_illegal(value)
     return "'" + value if value.startswith(FORMULA_LEADERS) else value
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory import audit
+from directory import audit, grants
 from directory.access import Scope
 from directory.chats import register_private_chat
 from directory.errors import DirectoryError
@@ -92,11 +92,12 @@ async def create_invitation(
     ttl: timedelta = DEFAULT_TTL,
 ) -> NewInvitation:
     scope.require(Role.officer, unit.path)
-    if role in (Role.admin, Role.approver, Role.officer):
-        scope.require(role, unit.path)  # nobody hands out more than they hold
+    grants.require_grant(scope, role=role, unit=unit)
     _check_role(role, department)
     if max_uses < 1:
         raise InvitationError("bad_max_uses", "Số lần dùng phải từ 1 trở lên.")
+    if person_id is not None:
+        await _require_bindable(session, scope=scope, person_id=person_id)
     token = new_token()
     invitation = Invitation(
         token_hash=hash_token(token),
@@ -135,12 +136,15 @@ async def create_bulk_invitations(
 ) -> list[NewInvitation]:
     """One single-use invitation per active unit of `kind` under `root` (e.g. a leader per CĐCS)."""
     scope.require(Role.officer, root.path)
+    grants.require_grant(scope, role=role, unit=root)
     _check_role(role, None)
     stmt = select(OrgUnit).where(under(session, root.path), OrgUnit.is_active.is_(True))
     if kind is not None:
         stmt = stmt.where(OrgUnit.kind == kind)
     units = list(await session.scalars(stmt.order_by(OrgUnit.path)))
     holders = await _sole_unregistered_holders(session, unit_ids=[u.id for u in units], role=role)
+    bindable = await grants.controllable(session, scope=scope, person_ids=sorted(set(holders.values())))
+    holders = {unit_id: pid for unit_id, pid in holders.items() if pid in bindable}
     expires = utcnow() + ttl
     made: list[NewInvitation] = []
     for unit in units:
@@ -169,6 +173,17 @@ async def create_bulk_invitations(
         unit_path=root.path,
     )
     return made
+
+
+async def _require_bindable(session: AsyncSession, *, scope: Scope, person_id: int) -> None:
+    """An invitation for a named person attaches a Telegram account to that person: only for an active
+    person the caller fully controls (directory/grants.py), never for someone above or outside."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise InvitationError("person_not_found", "Không tìm thấy người dùng.")
+    await grants.require_control(session, scope=scope, person=person)
+    if not person.is_active:
+        raise InvitationError("person_inactive", "Người dùng này đã bị khoá, không thể gửi lời mời.")
 
 
 async def _sole_unregistered_holders(
@@ -252,6 +267,7 @@ _STATE_ERRORS = {
     "expired": "Đường dẫn mời này đã hết hạn. " + _ASK_AGAIN,
     "used_up": "Đường dẫn mời này đã được sử dụng hết số lần cho phép. " + _ASK_AGAIN,
 }
+_INACTIVE_TEXT = "Tài khoản của bạn đang bị khoá. " + _ASK_AGAIN
 INVALID_LINK_TEXT = "Đường dẫn mời không đúng hoặc không còn hiệu lực. Xin kiểm tra lại đường dẫn."
 
 
@@ -284,6 +300,8 @@ async def redeem_invitation(
     person = await session.scalar(select(Person).where(Person.telegram_user_id == telegram_user_id))
     if person is not None and inv.person_id not in (None, person.id):
         raise InvitationError("other_person", "Đường dẫn mời này dành cho người khác.")
+    if person is not None and not person.is_active:
+        raise InvitationError("person_inactive", _INACTIVE_TEXT)
     if person is not None:
         used = await session.scalar(
             select(InvitationUse.id).where(
@@ -299,6 +317,8 @@ async def redeem_invitation(
         person = await session.get(Person, inv.person_id)
         if person is None or person.telegram_user_id not in (None, telegram_user_id):
             raise InvitationError("other_person", "Đường dẫn mời này dành cho người khác.")
+        if not person.is_active:
+            raise InvitationError("person_inactive", _INACTIVE_TEXT)
     # Claim one use atomically: two people racing for the last use cannot both get it.
     claimed = await session.execute(
         update(Invitation)
@@ -319,7 +339,6 @@ async def redeem_invitation(
         session.add(person)
     person.telegram_user_id = telegram_user_id
     person.telegram_username = username
-    person.is_active = True
     await session.flush()
     role = Role(inv.role)
     assignment = await session.scalar(
@@ -339,7 +358,7 @@ async def redeem_invitation(
     await register_private_chat(session, person=person, telegram_chat_id=chat_id, title=full_name)
     await audit.record(
         session,
-        f"person:{person.id}",
+        f"telegram:{telegram_user_id}",  # the redeemer, never the person the link was made for
         "invitation.redeem",
         "invitation",
         inv.id,

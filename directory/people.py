@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory import audit
+from directory import audit, grants
 from directory.access import AccessDenied, Scope
 from directory.auth import AuthError, hash_password
 from directory.errors import Conflict, InvalidInput, NotFound
@@ -17,14 +17,6 @@ from directory.tree import in_subtrees, path_ids
 
 _PHONE_JUNK = re.compile(r"[\s.\-()/]")
 
-# The role an actor needs at a unit to give (or take away) each role there.
-GRANTED_BY: dict[Role, Role] = {
-    Role.member: Role.officer,
-    Role.leader: Role.officer,
-    Role.officer: Role.admin,
-    Role.approver: Role.admin,
-    Role.admin: Role.admin,
-}
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -343,8 +335,9 @@ async def _root_ids(session: AsyncSession) -> list[int]:
 
 
 def require_grant_right(scope: Scope, *, role: Role, unit: OrgUnit) -> None:
-    """Officers give member and leader roles in their subtree; officer, approver and admin need an admin."""
-    scope.require(GRANTED_BY[role], unit.path)
+    """Officers give member and leader roles in their subtree; officer, approver and admin need an admin
+    (the one rule in directory/grants.py)."""
+    grants.require_grant(scope, role=role, unit=unit)
 
 
 async def telegram_ids_with_roles(

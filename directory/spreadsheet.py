@@ -8,16 +8,20 @@ without it, so an export round-trips and cannot inject formulas.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.cells import strip_illegal
 from common.vietnamese import fold
 from directory.errors import ImportRejected
 from directory.models import UNIT_KIND_LABELS, Block, OrgUnit, Person, Role, RoleAssignment
@@ -63,6 +67,7 @@ def _header_index() -> dict[str, str]:
 
 
 def escape_cell(value: str) -> str:
+    value = strip_illegal(value)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
@@ -78,40 +83,93 @@ def _cell_text(value: Any) -> str:
     return unescape_cell(str(value).strip())
 
 
-def _read_xlsx(data: bytes) -> Iterable[tuple[int, list[str]]]:
+_CORRUPT = "Tệp XLSX bị hỏng hoặc không đầy đủ; xin lưu lại tệp bằng Excel rồi gửi lại."
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one import may cost. A sheet's declared dimension is never trusted: a few kilobytes can claim
+    A1:XFD1048576, and padding every row to it once froze the whole process."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_unpacked_bytes: int = 200 * 1024 * 1024  # a zip bomb stops here, before any XML is parsed
+    max_rows: int = 200_000
+    max_columns: int = 64
+
+
+def _check_zip(data: bytes, limits: ReadLimits) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportRejected(_CORRUPT, code="unreadable_file") from exc
+    if unpacked > limits.max_unpacked_bytes:
+        raise ImportRejected("Tệp XLSX quá lớn khi giải nén.", code="file_too_large")
+
+
+def _read_xlsx(data: bytes, limits: ReadLimits) -> Iterable[tuple[int, list[str]]]:
+    _check_zip(data, limits)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
-        raise ImportRejected("Không đọc được tệp XLSX.", code="unreadable_file") from exc
-    sheet = book.worksheets[0]
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, [_cell_text(v) for v in row]
-    book.close()
+        raise ImportRejected(_CORRUPT, code="unreadable_file") from exc
+    try:
+        sheet = book.worksheets[0]
+        if isinstance(sheet, ReadOnlyWorksheet):
+            sheet.reset_dimensions()  # ignore the declared dimension; read what is there
+        rows = sheet.iter_rows(max_row=limits.max_rows + 1, max_col=limits.max_columns, values_only=True)
+        for number, row in enumerate(rows, start=1):
+            yield number, [_cell_text(v) for v in row]
+    except ImportRejected:
+        raise
+    except Exception as exc:  # a truncated or malformed sheet fails only while it is read
+        raise ImportRejected(_CORRUPT, code="unreadable_file") from exc
+    finally:
+        book.close()
 
 
-def _read_csv(data: bytes) -> Iterable[tuple[int, list[str]]]:
+def _read_csv(data: bytes, limits: ReadLimits) -> Iterable[tuple[int, list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1258", errors="replace")
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        yield number, [_cell_text(v) for v in row]
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+            yield number, [_cell_text(v) for v in row[: limits.max_columns]]
+    except csv.Error as exc:
+        raise ImportRejected("Tệp CSV không đúng định dạng.", code="unreadable_file") from exc
 
 
-def read_table(data: bytes, *, filename: str = "", limit: int | None = None) -> list[RawRow]:
+async def read_table_off_loop(
+    data: bytes, *, filename: str = "", limits: ReadLimits | None = None
+) -> list[RawRow]:
+    """`read_table` in a worker thread: parsing a large sheet must never stall the bot, API or scheduler."""
+    return await asyncio.to_thread(read_table, data, filename=filename, limits=limits)
+
+
+def read_table(
+    data: bytes, *, filename: str = "", limit: int | None = None, limits: ReadLimits | None = None
+) -> list[RawRow]:
     """Rows of an XLSX or CSV file in the office layout, keyed by field name. Blank rows are skipped."""
-    if limit is not None and len(data) > limit:
+    limits = limits or ReadLimits()
+    if limit is not None:
+        limits = ReadLimits(limit, limits.max_unpacked_bytes, limits.max_rows, limits.max_columns)
+    if len(data) > limits.max_bytes:
         raise ImportRejected("Tệp quá lớn.", code="file_too_large")
     is_xlsx = data[:2] == b"PK" or filename.lower().endswith(".xlsx")
-    rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    rows = _read_xlsx(data, limits) if is_xlsx else _read_csv(data, limits)
     index = _header_index()
     columns: list[str | None] | None = None
     result: list[RawRow] = []
     for number, cells in rows:
         if not any(cells):
             continue
+        if number > limits.max_rows:
+            raise ImportRejected(
+                f"Tệp có quá nhiều dòng (tối đa {limits.max_rows:,}).".replace(",", "."), code="too_many_rows"
+            )
         if columns is None:
             columns = [index.get(fold(c)) for c in cells]
             missing = [COLUMNS[f][0] for f in REQUIRED if f not in columns]

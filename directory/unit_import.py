@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.vietnamese import fold
-from directory import audit, people, tree
+from directory import audit, grants, people, tree
 from directory.access import AccessDenied, Scope
 from directory.errors import ImportRejected
 from directory.models import Block, OrgUnit, Person, Role, RoleAssignment
@@ -292,7 +292,7 @@ async def import_units(
     for row in plan.leader_rows:
         unit = units[row.code]
         await session.refresh(unit)
-        await _set_leader(session, actor, unit, row)
+        await _set_leader(session, actor, unit, row, scope)
     await session.flush()
     return result
 
@@ -350,13 +350,23 @@ async def _apply_fields(session: AsyncSession, actor: str, unit: OrgUnit, change
     )  # fmt: skip
 
 
-async def _set_leader(session: AsyncSession, actor: str, unit: OrgUnit, row: UnitRow) -> None:
-    """The file's chair becomes the unit's only leader; a known phone number finds the same person."""
+async def _set_leader(
+    session: AsyncSession, actor: str, unit: OrgUnit, row: UnitRow, scope: Scope | None
+) -> None:
+    """The file's chair becomes the unit's only leader; a known phone number finds the same person, but
+    only one the importer controls (directory/grants.py): a file cannot rename or bind someone above it."""
     current = (await _current_leaders(session, [unit.id])).get(unit.id, [])
     person: Person | None = None
     if row.leader_phone:
         person = next((p for p in current if p.phone == row.leader_phone), None)
         person = person or await people.find_by_phone(session, phone=row.leader_phone)
+        if person is not None and scope is not None:
+            if person.id not in await grants.controllable(session, scope=scope, person_ids=[person.id]):
+                raise ImportRejected(
+                    f"Dòng {row.number}: số điện thoại chủ tịch thuộc một người ngoài quyền của bạn.",
+                    errors=[{"row": row.number, "column": "leader_phone",
+                             "message": "Số điện thoại thuộc một người ngoài quyền của bạn."}],
+                )  # fmt: skip
     else:
         person = next((p for p in current if fold(p.full_name) == fold(row.leader_name)), None)
     if person is None:

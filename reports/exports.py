@@ -27,6 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.cells import strip_illegal
 from common.vietnamese import VN_TZ, format_datetime
 from directory.models import Block, OrgUnit
 from directory.tree import in_subtree
@@ -49,7 +50,9 @@ NAME_COLUMNS = {3: 45, 4: 35}  # Tên đơn vị, Đơn vị cấp trên: widest
 
 
 def safe(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would read as a formula."""
+    """Neutralise text that a spreadsheet would read as a formula (or could not hold at all)."""
+    if isinstance(value, str):
+        value = strip_illegal(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -71,6 +71,8 @@ class ReportTemplate(Base):
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), nullable=True)
+    # The unit whose officers may publish new versions; None: a shared template only a root's admin changes.
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), nullable=True, index=True)
 
 
 class ReportSchedule(Base):

@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from directory.models import OrgUnit
+from directory import audit
+from directory.access import AccessDenied, Scope
+from directory.models import OrgUnit, Role
 from directory.tree import in_subtree
 from reports.errors import Conflict, InvalidReply, NotFound, NotTargeted, RoundClosed
-from reports.forms import FieldSpec, Form, Rule, check_definition
+from reports.forms import FieldSpec, Form, Rule, TemplateDefinitionError, check_definition
 from reports.models import (
     PeriodKind,
     ReportRevision,
@@ -44,21 +46,21 @@ async def save_template(
     fields: Sequence[dict[str, Any]],
     rules: Sequence[dict[str, Any]] = (),
     created_by_id: int | None = None,
+    owner_unit_id: int | None = None,
 ) -> ReportTemplate:
-    """Create a template, or a new version of it when anything changed; past versions stay as they were."""
-    specs = [FieldSpec.from_json(f) for f in fields]
-    parsed_rules = [Rule.from_json(r) for r in rules]
+    """Create a template, or a new version of it when anything changed; past versions stay as they were.
+    A new version keeps its template's owner (callers acting for a person use `publish_template`)."""
+    specs, parsed_rules = _parse_definition(fields, rules)
     check_definition(specs, parsed_rules)
     fields_json = [s.to_json() for s in specs]
     rules_json = [r.to_json() for r in parsed_rules]
     code = code.strip().upper()
-    current = await session.scalar(
-        select(ReportTemplate).where(ReportTemplate.code == code, ReportTemplate.is_current.is_(True))
-    )
+    current = await _current_or_none(session, code)
     if current is not None:
         if current.name == name and current.fields == fields_json and current.rules == rules_json:
             return current
         current.is_current = False
+        owner_unit_id = current.owner_unit_id
     template = ReportTemplate(
         code=code,
         version=(current.version + 1) if current else 1,
@@ -67,18 +69,97 @@ async def save_template(
         fields=fields_json,
         rules=rules_json,
         created_by_id=created_by_id,
+        owner_unit_id=owner_unit_id,
     )
     session.add(template)
     await session.flush()
     return template
 
 
-async def current_template(*, session: AsyncSession, code: str) -> ReportTemplate:
-    template = await session.scalar(
+def _parse_definition(
+    fields: Sequence[dict[str, Any]], rules: Sequence[dict[str, Any]]
+) -> tuple[list[FieldSpec], list[Rule]]:
+    """A malformed definition (a field `{}`, an unknown type) is the sender's mistake: a 422, never a 500."""
+    try:
+        return [FieldSpec.from_json(f) for f in fields], [Rule.from_json(r) for r in rules]
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        raise TemplateDefinitionError(
+            "Định nghĩa biểu mẫu không hợp lệ: mỗi chỉ tiêu cần «key», «label» và kiểu đúng "
+            "(integer, decimal, percent, yes_no, choice, text)."
+        ) from exc
+
+
+async def _current_or_none(session: AsyncSession, code: str) -> ReportTemplate | None:
+    return await session.scalar(
         select(ReportTemplate).where(
             ReportTemplate.code == code.strip().upper(), ReportTemplate.is_current.is_(True)
         )
     )
+
+
+async def _require_owner(session: AsyncSession, scope: Scope, owner_unit_id: int | None) -> str | None:
+    """The owner's path, when the caller's officers cover it; a shared template (no owner) needs a root's
+    admin. Raises AccessDenied otherwise."""
+    if owner_unit_id is None:
+        roots = (await session.scalars(select(OrgUnit.path).where(OrgUnit.parent_id.is_(None)))).all()
+        if not any(scope.allows(Role.admin, path) for path in roots):
+            raise AccessDenied("Biểu mẫu dùng chung chỉ quản trị mới được sửa; xin đặt mã biểu mẫu mới.")
+        return None
+    owner = await session.get(OrgUnit, owner_unit_id)
+    if owner is None or not scope.allows(Role.officer, owner.path):
+        raise AccessDenied("Biểu mẫu này thuộc đơn vị khác; xin đặt mã biểu mẫu mới.")
+    return owner.path
+
+
+async def publish_template(
+    *,
+    session: AsyncSession,
+    scope: Scope,
+    code: str,
+    name: str,
+    fields: Sequence[dict[str, Any]],
+    rules: Sequence[dict[str, Any]] = (),
+    owner_unit_id: int | None = None,
+) -> ReportTemplate:
+    """A template (or its new version) published by an officer: rounds across the tree may use a template,
+    so only the subtree that owns it may change it. Audited."""
+    current = await _current_or_none(session, code)
+    if current is not None:
+        if owner_unit_id is not None and owner_unit_id != current.owner_unit_id:
+            raise Conflict(f"Mã biểu mẫu «{current.code}» đã thuộc đơn vị khác; xin đặt mã mới.")
+        owner_path = await _require_owner(session, scope, current.owner_unit_id)
+    else:
+        if owner_unit_id is None:
+            roots = scope.roots(Role.officer)
+            if len(roots) != 1:
+                raise Conflict("Xin chọn đơn vị sở hữu biểu mẫu (unit_id).")
+            owner_unit_id = int(roots[0].strip("/").split("/")[-1])
+        owner_path = await _require_owner(session, scope, owner_unit_id)
+    saved = await save_template(
+        session=session,
+        code=code,
+        name=name,
+        fields=fields,
+        rules=rules,
+        created_by_id=scope.person_id,
+        owner_unit_id=owner_unit_id,
+    )
+    if saved is not current:
+        await audit.record(
+            session,
+            scope.actor,
+            "template.version" if current is not None else "template.create",
+            "report_template",
+            saved.id,
+            {"code": current.code, "version": current.version} if current is not None else None,
+            {"code": saved.code, "version": saved.version, "owner_unit_id": saved.owner_unit_id},
+            unit_path=owner_path,
+        )
+    return saved
+
+
+async def current_template(*, session: AsyncSession, code: str) -> ReportTemplate:
+    template = await _current_or_none(session, code)
     if template is None:
         raise NotFound(f"Không có biểu mẫu mã «{code}».")
     return template

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 
 from archive import documents
 from archive.document_numbers import DocumentKind
-from archive.editing import DocumentChanges, require_editor, require_publisher, update_document
+from archive.editing import DocumentChanges, require_editor, update_document
 from archive.models import Document
 from archive.search import Viewer, search, visible_document
 from archive.tables import DocumentFile, DocumentIndex
@@ -133,23 +133,20 @@ def build_router() -> APIRouter:
         form = await request.form()
         try:
             async with session.begin_nested():
-                visibility = forms.int_or_none(form, "visibility_unit_id")
-                await require_publisher(session, scope=officer.scope, visibility_unit_id=visibility)
                 if not forms.text(form, "issuer") or not forms.text(form, "subject"):
                     raise forms.FormInvalid("Cần ghi cơ quan ban hành và trích yếu.")
-                doc = await documents.create_document(
-                    session,
-                    new=documents.NewDocument(
-                        kind=_kind(forms.text(form, "kind")),
-                        number=forms.text(form, "number"),
-                        issuer=forms.text(form, "issuer"),
-                        subject=forms.text(form, "subject"),
-                        body=forms.text(form, "body"),
-                        issued_on=_date(forms.text(form, "issued_on")),
-                        visibility_unit_id=visibility,
-                        tags=forms.codes(forms.text(form, "tags")),
-                    ),
+                new = documents.NewDocument(
+                    kind=_kind(forms.text(form, "kind")),
+                    number=forms.text(form, "number"),
+                    issuer=forms.text(form, "issuer"),
+                    subject=forms.text(form, "subject"),
+                    body=forms.text(form, "body"),
+                    issued_on=_date(forms.text(form, "issued_on")),
+                    visibility_unit_id=forms.int_or_none(form, "visibility_unit_id"),
+                    tags=forms.codes(forms.text(form, "tags")),
                 )
+                await documents.require_units_in_scope(session, scope=officer.scope, new=new)
+                doc = await documents.create_document(session, new=new, actor=officer.scope.actor)
         except DomainError as exc:
             context = {
                 "q": "",

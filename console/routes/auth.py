@@ -8,6 +8,7 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.auth_routes import login_throttle
 from api.deps import LoaDep
 from config.settings import Environment
 from console import sessions
@@ -69,8 +70,13 @@ def build_router() -> APIRouter:
             return _login_page(
                 request, error="Vui lòng nhập tên đăng nhập và mật khẩu.", login=login, status=422
             )
+        address = request.client.host if request.client else "unknown"
         try:
-            person = await auth.authenticate(session, login=login.strip(), password=password)
+            async with session.begin_nested():  # a failure's audit entry stays; nothing else is written
+                person = await auth.login(
+                    session, login=login.strip(), password=password, address=address,
+                    throttle=login_throttle(request),
+                )  # fmt: skip
         except AuthError as exc:
             return _login_page(request, error=exc.message, login=login, next_=next, status=exc.status)
         new = await sessions.start(session, person=person)

@@ -1,7 +1,7 @@
 """console: server-side sign-in sessions of the web console
 
-Revision ID: 0008_console_sessions
-Revises: 0007_outbox
+Revision ID: 0009_console_sessions
+Revises: 0008_security_template_owner
 Create Date: 2026-12-01 21:30:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.base
 
-revision = "0008_console_sessions"
-down_revision = "0007_outbox"
+revision = "0009_console_sessions"
+down_revision = "0008_security_template_owner"
 branch_labels = None
 depends_on = None
 
