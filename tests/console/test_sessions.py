@@ -81,3 +81,24 @@ async def test_the_cookie_is_secure_in_production(http: tuple[AsyncClient, Loa])
     signed = await sign_in(client)
     cookie = signed.headers["set-cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+
+
+async def test_the_login_throttle_applies_to_the_console(make_settings: Any, sandbox: Any) -> None:
+    loa = await Loa.create(make_settings(telegram_api_base=sandbox.base_url, login_max_failures=2))
+    async with loa.db.transaction() as s:
+        await build(s)
+    try:
+        transport = ASGITransport(app=create_app(loa, webhook=False))
+        async with AsyncClient(transport=transport, base_url="http://loa.test") as client:
+            statuses = []
+            for _ in range(3):
+                form = await client.get("/console/login")
+                pre = re.search(r'name="pre" value="([^"]+)"', form.text)
+                assert pre is not None
+                data = {"login": "tuyengiao", "password": "sai-mat-khau-roi", "pre": pre.group(1)}
+                statuses.append((await client.post("/console/login", data=data)).status_code)
+            assert statuses == [401, 401, 429]
+            refused = await sign_in(client)  # the right password, while throttled
+            assert refused.status_code == 429 and web.COOKIE not in refused.cookies
+    finally:
+        await loa.close()
