@@ -52,4 +52,5 @@ async def metrics(request: Request) -> Response:
         given = request.headers.get("Authorization", "")
         if not expected or not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
             return JSONResponse(error_body("unauthorized", "Cần mã truy cập số liệu."), status_code=401)
+    await loa.metrics.refresh(loa.db)  # gauges read from the database (outbox depth and age)
     return Response(loa.metrics.render(), media_type=loa.metrics.content_type)

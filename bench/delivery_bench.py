@@ -2,7 +2,10 @@
 
     python -m bench.delivery_bench [--rate-recipients 600] [--paid-recipients 10000]
                                    [--compare-recipients 3000] [--rss-recipients 100000]
-                                   [--database-url URL]
+                                   [--database-url URL] [--endpoint fast|sandbox]
+
+By default the Bot API is `bench/fast_botapi.py`, a minimal fake in its own process, so the figures
+are the engine's and not the sandbox's; `--endpoint sandbox` sends to the full Telegram sandbox.
 
 - limits on: throughput as % of the configured limit at 30 msg/s and at 1000 msg/s (paid mode),
   429s received, lost and duplicate deliveries. The rate is measured from the first send to the
@@ -29,7 +32,7 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import insert
 
-from bench import sandbox_proc
+from bench import fast_botapi, sandbox_proc
 from bot.app import build_bot
 from broadcasts import service
 from broadcasts.config import BroadcastConfig
@@ -73,14 +76,19 @@ class TimedTransport:
 
 
 class Sandbox:
-    def __init__(self, users: int) -> None:
+    """The Bot API endpoint in its own process: the fast fake (default) or the full sandbox."""
+
+    def __init__(self, users: int, endpoint: str = "fast") -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=sandbox_proc.serve, args=(child, users), daemon=True)
+        if endpoint == "sandbox":
+            self.proc = ctx.Process(target=sandbox_proc.serve, args=(child, users), daemon=True)
+        else:
+            self.proc = ctx.Process(target=fast_botapi.serve, args=(child,), daemon=True)
         self.proc.start()
         hello = self.conn.recv()
         self.base_url: str = hello["base_url"]
-        self.user_ids: list[int] = hello["user_ids"]
+        self.user_ids: list[int] = hello.get("user_ids") or list(range(10_001, 10_001 + users))
 
     def ask(self, cmd: str, arg: Any = None) -> Any:
         self.conn.send((cmd, arg))
@@ -246,13 +254,17 @@ async def rss_run(db: Database, bot: Bot, sb: Sandbox, chats: list[int]) -> dict
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     sizes = [args.rate_recipients, args.paid_recipients, args.compare_recipients, args.rss_recipients]
     need = sum(sizes)
-    sb = Sandbox(need)
+    sb = Sandbox(need, args.endpoint)
     workdir = Path(tempfile.mkdtemp(prefix="loa-delivery-bench-"))
     db = await make_db(args.database_url, workdir)
     settings = Settings(_env_file=None, environment=Environment.test, telegram_api_base=sb.base_url)
     bot = build_bot(settings)
     ids = sb.user_ids
-    out: dict[str, Any] = {"database": db.url.split(":")[0], "python": sys.version.split()[0]}
+    out: dict[str, Any] = {
+        "database": db.url.split(":")[0],
+        "endpoint": args.endpoint,
+        "python": sys.version.split()[0],
+    }
     try:
         # each run gets its own recipients (a chat is bound once), so no run counts another's messages
         pools, start = [], 0
@@ -272,18 +284,19 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         await bot.session.close()
         await db.dispose()
         sb.close()
-    out["targets_met"] = {
-        "pct_30": out.get("limits_on_30", {}).get("pct_of_limit", 0) >= 97,
-        "pct_1000": out.get("limits_on_1000_paid", {}).get("pct_of_limit", 0) >= 97,
-        "no_loss_no_429": all(
-            out.get(k, {}).get("lost", 0) == 0
-            and out.get(k, {}).get("duplicates", 0) == 0
-            and out.get(k, {}).get("rate_limited_429", 0) == 0
-            for k in ("limits_on_30", "limits_on_1000_paid")
-        ),
-        "ratio_0_7": out.get("limits_off", {}).get("ratio_to_bare_concurrent", 0) >= 0.7,
-        "rss_250": out.get("rss", {}).get("peak_rss_mb", 1e9) < 250,
+    targets = {
+        "pct_30": ("limits_on_30", lambda r: r["pct_of_limit"] >= 97),
+        "pct_1000": ("limits_on_1000_paid", lambda r: r["pct_of_limit"] >= 97),
+        "end_to_end_1000": ("limits_on_1000_paid", lambda r: r["end_to_end_pct"] >= 90),
+        "ratio_1_0": ("limits_off", lambda r: r["ratio_to_bare_concurrent"] >= 1.0),
+        "rss_250": ("rss", lambda r: r["peak_rss_mb"] < 250),
     }
+    met: dict[str, bool] = {name: check(out[key]) for name, (key, check) in targets.items() if key in out}
+    limited_runs = [out[k] for k in ("limits_on_30", "limits_on_1000_paid") if k in out]
+    met["no_loss_no_429"] = all(
+        r["lost"] == 0 and r["duplicates"] == 0 and r["rate_limited_429"] == 0 for r in limited_runs
+    )
+    out["targets_met"] = met
     return out
 
 
@@ -294,6 +307,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--compare-recipients", type=int, default=3_000)
     p.add_argument("--rss-recipients", type=int, default=100_000)
     p.add_argument("--database-url", default=None)
+    p.add_argument(
+        "--endpoint",
+        choices=["fast", "sandbox"],
+        default="fast",
+        help="fast: a minimal fake Bot API (measures the engine); sandbox: the full Telegram sandbox",
+    )
     return p.parse_args(argv)
 
 

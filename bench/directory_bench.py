@@ -39,6 +39,8 @@ SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", 
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Ngọc", "Quốc"]
 GIVEN = ["An", "Bình", "Cường", "Dũng", "Hoa", "Lan", "Mai", "Nam", "Phúc", "Quân", "Sơn", "Tâm", "Yến"]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+UPPER_UNITS = 1 + PROVINCES + 20 + PROVINCES * 25  # root, provinces, sectors, upper-level unions
+MIN_UNITS = UPPER_UNITS + 100
 
 UnitRow = dict[str, Any]
 
@@ -293,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         "--reuse", action="store_true", help="skip the import: measure a database built before"
     )
     args = parser.parse_args(argv)
+    if args.units < MIN_UNITS:  # the confederation, provinces, sectors and upper unions come first
+        parser.error(f"--units must be at least {MIN_UNITS} (the fixed upper levels take {UPPER_UNITS})")
     print(json.dumps(asyncio.run(main_async(args)), ensure_ascii=False, indent=2))
     return 0
 

@@ -51,7 +51,9 @@ DISTRICT_SQL = (
     "(:id, :code, :name, 'district_federation', NULL, 0, true, 1, :path, 1, :now, :now)"
 )
 GRASSROOTS_SQL = (  # 30 districts: grassroots unit g hangs under district 2 + g % 30
-    "WITH RECURSIVE seq(g) AS (SELECT :first UNION ALL SELECT g + 1 FROM seq WHERE g < :last) "
+    # the parameter is cast: PostgreSQL would type a bare :first as text ("text + integer")
+    "WITH RECURSIVE seq(g) AS (SELECT CAST(:first AS INTEGER) UNION ALL "
+    "SELECT g + 1 FROM seq WHERE g < :last) "
     "INSERT INTO org_units (id, code, name, kind, block, member_count, is_active, parent_id, path, depth, "
     "created_at, updated_at) SELECT g, 'BENCH-G' || g, 'CĐCS số ' || g, 'grassroots_union', "
     "CASE g % 4 WHEN 0 THEN 'co_quan' WHEN 1 THEN 'xa_phuong' WHEN 2 THEN 'truong_hoc' "

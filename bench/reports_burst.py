@@ -48,7 +48,7 @@ SEND_CONCURRENCY = 50
 
 
 async def _sandbox_main(conn: Connection, n: int, limits: bool) -> None:
-    server = SandboxServer(limits=LimitsConfig(enabled=limits))
+    server = SandboxServer(limits=LimitsConfig(enabled=limits), dev_webhooks=True)
     state = server.state
     user_ids = [state.create_user(f"Chủ tịch {i}").id for i in range(n)]
     await server.start()

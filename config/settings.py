@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from pathlib import Path
+from typing import Literal, Self
 from zoneinfo import ZoneInfo
 
+import platformdirs
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,8 +37,17 @@ class Settings(BaseSettings):
     )
 
     environment: Environment = Environment.development
-    database_url: str = "sqlite+aiosqlite:///./loa.db"
+    # Absolute, so the database never depends on the working directory; LOA_DATA_DIR moves it.
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("loa")))
+    database_url: str = Field(default="", description="default: SQLite file loa.db in data_dir")
     redis_url: str | None = None
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Worker and scheduler processes (no API role) serve /healthz, /readyz, /metrics here. Unset or 0:
+    # none (several workers on one host each need their own port; the deploy files set 9100).
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     telegram_token: SecretStr = SecretStr(SANDBOX_TOKEN)
     telegram_api_base: str = TELEGRAM_API_BASE
@@ -92,8 +103,26 @@ class Settings(BaseSettings):
     def webhook_enabled(self) -> bool:
         return bool(self.webhook_url)
 
+    @property
+    def default_database(self) -> bool:
+        """True when the database is the SQLite file in the data directory (which must then exist)."""
+        return self.database_url == self.default_database_url()
+
+    def default_database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.data_dir / 'loa.db'}"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upper_log_level(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("log_level"), str):
+            data = {**data, "log_level": data["log_level"].upper()}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> Self:
+        self.data_dir = self.data_dir.expanduser().absolute()
+        if not self.database_url:
+            self.database_url = self.default_database_url()
         try:
             ZoneInfo(self.timezone)
         except Exception as exc:

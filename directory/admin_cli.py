@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from common.progress import summarize, with_progress
 from config.settings import Settings
 from directory import people, spreadsheet, tree, unit_import
 from directory.errors import DirectoryError, ImportRejected
@@ -52,18 +53,26 @@ async def create_admin(
         await db.dispose()
 
 
-def describe(result: unit_import.ImportResult) -> str:
+def describe(result: unit_import.ImportResult, *, limit: int | None = 10) -> str:
+    """A short summary; each kind of change lists its first ``limit`` units (None: all of them)."""
     head = "Chạy thử (chưa ghi gì): " if result.dry_run else ""
     lines = [
         f"{head}thêm {len(result.created)}, sửa {len(result.updated)}, chuyển {len(result.moved)}, "
         f"đổi chủ tịch {len(result.leaders)}, giữ nguyên {result.unchanged} đơn vị."
     ]
-    lines += [f"  + {code}" for code in result.created]
-    for item in result.updated:
-        changes = "; ".join(f"{k}: {old!r} → {new!r}" for k, (old, new) in item["changes"].items())
-        lines.append(f"  ~ {item['code']}: {changes}")
-    lines += [f"  → {m['code']}: {m['from']} → {m['to']}" for m in result.moved]
-    lines += [f"  ★ {x['code']}: chủ tịch {x['name']} {x['phone']}".rstrip() for x in result.leaders]
+    updated = [
+        f"  ~ {item['code']}: "
+        + "; ".join(f"{k}: {old!r} → {new!r}" for k, (old, new) in item["changes"].items())
+        for item in result.updated
+    ]
+    groups = [
+        [f"  + {code}" for code in result.created],
+        updated,
+        [f"  → {m['code']}: {m['from']} → {m['to']}" for m in result.moved],
+        [f"  ★ {x['code']}: chủ tịch {x['name']} {x['phone']}".rstrip() for x in result.leaders],
+    ]
+    for group in groups:
+        lines += group if limit is None else summarize(group, limit=limit, noun="đơn vị")
     return "\n".join(lines)
 
 
@@ -75,13 +84,16 @@ def describe_errors(exc: DirectoryError) -> str:
     return "\n".join(lines)
 
 
-async def import_file(settings: Settings, *, path: Path, dry_run: bool) -> str:
+async def import_file(settings: Settings, *, path: Path, dry_run: bool, full: bool = False) -> str:
     rows = spreadsheet.read_table(path.read_bytes(), filename=path.name)
     db = Database(settings)
     try:
         async with db.transaction() as session:
-            result = await unit_import.import_units(session, actor=CLI_ACTOR, rows=rows, dry_run=dry_run)
-        return describe(result)
+            result = await with_progress(
+                f"Nhập {len(rows):,} dòng từ {path.name}".replace(",", "."),
+                unit_import.import_units(session, actor=CLI_ACTOR, rows=rows, dry_run=dry_run),
+            )
+        return describe(result, limit=None if full else 10)
     finally:
         await db.dispose()
 
@@ -100,8 +112,9 @@ async def export_file(
                 root = roots[0]
             else:
                 raise DirectoryError("Cây đơn vị đang trống.")
-            data = await spreadsheet.export_units(
-                session, root=root, fmt=fmt, include_inactive=include_inactive
+            data = await with_progress(
+                f"Xuất đơn vị {root.code} ra {path.name}",
+                spreadsheet.export_units(session, root=root, fmt=fmt, include_inactive=include_inactive),
             )
         path.write_bytes(data)
         return f"Đã xuất đơn vị {root.code} và cấp dưới ra {path}."
@@ -132,7 +145,8 @@ def add_commands(sub: Any, load_settings: Any) -> None:
         return _run(args, coro)
 
     def units_import(args: argparse.Namespace) -> int:
-        return _run(args, import_file(load_settings(), path=Path(args.file), dry_run=args.dry_run))
+        coro = import_file(load_settings(), path=Path(args.file), dry_run=args.dry_run, full=args.full)
+        return _run(args, coro)
 
     def units_export(args: argparse.Namespace) -> int:
         coro = export_file(
@@ -155,6 +169,9 @@ def add_commands(sub: Any, load_settings: Any) -> None:
     imp = units.add_parser("import", help="import units from XLSX or CSV (all or nothing)")
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    imp.add_argument(
+        "--full", action="store_true", help="liệt kê mọi đơn vị thay đổi (mặc định: 10 đơn vị đầu)"
+    )
     imp.set_defaults(func=units_import)
     exp = units.add_parser("export", help="export units to XLSX or CSV (by file extension)")
     exp.add_argument("file")

@@ -1,15 +1,13 @@
-"""Completeness and timeliness per child unit as a PNG bar chart (matplotlib, Agg backend: no display)."""
+"""Completeness and timeliness per child unit as a PNG bar chart (matplotlib, Agg backend: no display).
+
+matplotlib is imported when the first chart is drawn, not when the bot or the API starts: it costs
+about a second and tens of MB that most processes never need.
+"""
 
 from __future__ import annotations
 
 import io
 import textwrap
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
 
 from reports.rollup import Completeness
 
@@ -18,6 +16,8 @@ MAX_UNITS = 40
 
 def completeness_chart(rows: list[Completeness], title: str) -> bytes:
     """Horizontal bars, two per unit: % submitted and % on time; at most MAX_UNITS units, lowest first."""
+    from matplotlib.figure import Figure  # a Figure draws with Agg by itself: no pyplot, no display
+
     shown = sorted(rows, key=lambda r: (r.completeness, r.timeliness))[:MAX_UNITS]
     shown.reverse()
     names = [textwrap.shorten(r.name, 38, placeholder="…") for r in shown] or ["(không có đơn vị)"]

@@ -6,7 +6,6 @@ Offsets and lengths of entities are in UTF-16 code units, like Telegram's.  Erro
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
 Entity = dict[str, Any]
@@ -50,40 +49,175 @@ def _finish(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
 
 
 # --------------------------------------------------------------------------- HTML
+#
+# A port of TDLib's ``parse_html`` rules (the parser behind the Bot API): every ``<`` starts a tag,
+# only ``&lt; &gt; &amp; &quot;`` and numeric references are decoded (``&nbsp;`` stays text), tag and
+# attribute names are checked, and errors name the byte offset of the tag.
+
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 
-class _TelegramHTMLParser(HTMLParser):
+def _decode_entity(source: str, i: int) -> tuple[str, int] | None:
+    """Decode the reference at ``source[i] == "&"``; ``(text, next index)`` or ``None`` (left as text)."""
+    n = len(source)
+    j = i + 1
+    if j < n and source[j] == "#":
+        j += 1
+        base = 10
+        if j < n and source[j] in "xX":
+            base = 16
+            j += 1
+        digits_start = j
+        allowed = "0123456789abcdefABCDEF" if base == 16 else "0123456789"
+        while j < n and source[j] in allowed:
+            j += 1
+        if j == digits_start:
+            return None
+        code = int(source[digits_start:j], base)
+        if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return None
+        decoded = chr(code)
+    else:
+        while j < n and source[j].isascii() and source[j].isalpha():
+            j += 1
+        decoded_or_none = _NAMED_ENTITIES.get(source[i + 1 : j])
+        if decoded_or_none is None:
+            return None
+        decoded = decoded_or_none
+    if j < n and source[j] == ";":
+        j += 1
+    return decoded, j
+
+
+class _HtmlParser:
     def __init__(self, source: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.source = source
-        self.parts: list[str] = []
+        self.src = source
+        self.n = len(source)
+        self.out: list[str] = []
         self.pos16 = 0
         self.stack: list[tuple[str, Entity]] = []
         self.entities: list[Entity] = []
-        self._line_starts = [0]
-        for i, ch in enumerate(source):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
 
-    def _offset(self) -> int:
-        line, col = self.getpos()
-        return _byte_offset(self.source, self._line_starts[line - 1] + col)
+    def byte(self, index: int) -> int:
+        return _byte_offset(self.src, index)
 
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-        self.pos16 += utf16_len(data)
+    def emit(self, text: str) -> None:
+        self.out.append(text)
+        self.pos16 += utf16_len(text)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {k: (v or "") for k, v in attrs}
+    def parse(self) -> tuple[str, list[Entity]]:
+        src, n = self.src, self.n
+        i = 0
+        while i < n:
+            ch = src[i]
+            if ch == "&":
+                decoded = _decode_entity(src, i)
+                if decoded is None:
+                    self.emit("&")
+                    i += 1
+                else:
+                    self.emit(decoded[0])
+                    i = decoded[1]
+            elif ch != "<":
+                j = i
+                while j < n and src[j] not in "&<":
+                    j += 1
+                self.emit(src[i:j])
+                i = j
+            elif i + 1 < n and src[i + 1] == "/":
+                i = self.end_tag(i)
+            else:
+                i = self.start_tag(i)
+        if self.stack:
+            raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{self.stack[-1][0]}"')
+        return _finish("".join(self.out), self.entities)
+
+    def start_tag(self, begin: int) -> int:
+        src, n = self.src, self.n
+        i = begin + 1
+        while i < n and not src[i].isspace() and src[i] not in ">/":
+            i += 1
+        if i >= n:
+            raise EntityParseError(f"Unclosed start tag at byte offset {self.byte(begin)}")
+        tag = src[begin + 1 : i].lower()
         kind = ALLOWED_HTML_TAGS.get(tag)
-        if kind is None or (tag == "span" and attributes.get("class") != "tg-spoiler"):
-            raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {self._offset()}')
+        if kind is None or src[i] == "/":
+            raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {self.byte(begin)}')
+        attributes, i = self.attributes(tag, begin, i)
+        self.open(tag, kind, attributes, begin)
+        return i + 1  # past ">"
+
+    def attributes(self, tag: str, begin: int, i: int) -> tuple[dict[str, str], int]:
+        src, n = self.src, self.n
+        found: dict[str, str] = {}
+        while True:
+            while i < n and src[i].isspace():
+                i += 1
+            if i >= n:
+                raise EntityParseError(f"Unclosed start tag at byte offset {self.byte(begin)}")
+            if src[i] == ">":
+                return found, i
+            name_start = i
+            while i < n and not src[i].isspace() and src[i] not in "=>":
+                i += 1
+            name = src[name_start:i].lower()
+            if not name:
+                raise EntityParseError(
+                    f'Empty attribute name in the tag "{tag}" at byte offset {self.byte(begin)}'
+                )
+            while i < n and src[i].isspace():
+                i += 1
+            if i >= n:
+                raise EntityParseError(f"Unclosed start tag at byte offset {self.byte(begin)}")
+            if src[i] != "=":
+                found[name] = ""  # a value-less attribute (``<blockquote expandable>``)
+                continue
+            i += 1
+            while i < n and src[i].isspace():
+                i += 1
+            if i >= n:
+                raise EntityParseError(f"Unclosed start tag at byte offset {self.byte(begin)}")
+            if src[i] in "'\"":
+                quote = src[i]
+                i += 1
+                value: list[str] = []
+                while i < n and src[i] != quote:
+                    if src[i] == "&":
+                        decoded = _decode_entity(src, i)
+                        if decoded is not None:
+                            value.append(decoded[0])
+                            i = decoded[1]
+                            continue
+                    value.append(src[i])
+                    i += 1
+                if i >= n:
+                    raise EntityParseError(f"Unclosed start tag at byte offset {self.byte(begin)}")
+                i += 1
+                found[name] = "".join(value)
+            else:
+                token_start = i
+                while i < n and ((src[i].isascii() and src[i].isalnum()) or src[i] in ".-"):
+                    i += 1
+                if i < n and not src[i].isspace() and src[i] != ">":
+                    raise EntityParseError(
+                        f"Unexpected end of name token at byte offset {self.byte(token_start)}"
+                    )
+                found[name] = src[token_start:i].lower()
+
+    def open(self, tag: str, kind: str, attributes: dict[str, str], begin: int) -> None:
+        if tag == "span" and attributes.get("class") != "tg-spoiler":
+            raise EntityParseError(f'Unsupported start tag "span" at byte offset {self.byte(begin)}')
         entity: Entity = {"type": kind, "offset": self.pos16}
         if tag == "a":
             href = attributes.get("href", "")
             if href.startswith("tg://user?id="):
+                user_id = href.split("=", 1)[1]
                 entity["type"] = "text_mention"
-                entity["user"] = {"id": int(href.split("=", 1)[1] or 0), "is_bot": False, "first_name": ""}
+                entity["user"] = {
+                    "id": int(user_id) if user_id.isdigit() else 0,
+                    "is_bot": False,
+                    "first_name": "",
+                }
             elif href:
                 entity["url"] = href
             else:
@@ -93,7 +227,7 @@ class _TelegramHTMLParser(HTMLParser):
         elif tag == "tg-emoji":
             emoji_id = attributes.get("emoji-id", "")
             if not emoji_id:
-                raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {self._offset()}')
+                raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {self.byte(begin)}')
             entity["custom_emoji_id"] = emoji_id
         elif tag == "code" and self.stack and self.stack[-1][0] == "pre":
             language = attributes.get("class", "")
@@ -102,36 +236,32 @@ class _TelegramHTMLParser(HTMLParser):
                 entity["type"] = ""
         self.stack.append((tag, entity))
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {self._offset()}')
-
-    def handle_endtag(self, tag: str) -> None:
+    def end_tag(self, begin: int) -> int:
+        src, n = self.src, self.n
         if not self.stack:
-            raise EntityParseError(f"Unexpected end tag at byte offset {self._offset()}")
+            raise EntityParseError(f"Unexpected end tag at byte offset {self.byte(begin)}")
+        i = begin + 2
+        while i < n and not src[i].isspace() and src[i] != ">":
+            i += 1
+        name = src[begin + 2 : i].lower()
+        while i < n and src[i].isspace():
+            i += 1
+        if i >= n or src[i] != ">":
+            raise EntityParseError(f"Unclosed end tag at byte offset {self.byte(begin)}")
         open_tag, entity = self.stack.pop()
-        if open_tag != tag:
+        if name and name != open_tag:
             raise EntityParseError(
-                f"Unmatched end tag at byte offset {self._offset()}, "
-                f'expected "</{open_tag}>", found "</{tag}>"'
+                f"Unmatched end tag at byte offset {self.byte(begin)}, "
+                f'expected "</{open_tag}>", found "</{name}>"'
             )
         if entity["type"]:
             entity["length"] = self.pos16 - entity["offset"]
             self.entities.append(entity)
-
-    def handle_comment(self, data: str) -> None:
-        raise EntityParseError(f"Unexpected comment at byte offset {self._offset()}")
-
-    def handle_decl(self, decl: str) -> None:
-        raise EntityParseError(f"Unexpected declaration at byte offset {self._offset()}")
+        return i + 1
 
 
 def parse_html(source: str) -> tuple[str, list[Entity]]:
-    parser = _TelegramHTMLParser(source)
-    parser.feed(source)
-    parser.close()
-    if parser.stack:
-        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{parser.stack[-1][0]}"')
-    return _finish("".join(parser.parts), parser.entities)
+    return _HtmlParser(source).parse()
 
 
 # --------------------------------------------------------------------------- MarkdownV2

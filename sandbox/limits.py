@@ -127,3 +127,19 @@ class RateLimiter:
         for bucket in buckets:
             bucket.tokens -= 1.0
         return None
+
+    def acquire_bot(self, bot_id: int) -> int | None:
+        """Edits, deletions, callback answers and chat actions: they draw on the bot's overall budget.
+
+        Telegram answers 429 to them too while the bot floods, so they share the per-bot bucket of
+        unpaid messages; same return value as :meth:`acquire`.
+        """
+        if not self.config.enabled:
+            return None
+        cfg = self.config
+        bucket = self._bucket(("bot", bot_id, 0), cfg.per_bot_per_sec, cfg.per_bot_per_sec, self.clock())
+        wait = bucket.wait_time()
+        if wait > 0:
+            return max(1, math.ceil(wait - 1e-9))
+        bucket.tokens -= 1.0
+        return None

@@ -9,7 +9,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+from sandbox.autoentities import detect, trim
 from sandbox.errors import ApiError, bad_request, forbidden
 from sandbox.formatting import EntityParseError, parse_text
 from sandbox.limits import ChatKind
@@ -27,7 +29,8 @@ from sandbox.state import (
     bot_marker,
 )
 
-TOKEN_RE = re.compile(r"^(\d{1,20}):([A-Za-z0-9_-]{1,200})$")
+TOKEN_RE = re.compile(r"^(\d{1,20}):([A-Za-z0-9_-]{30,200})$")  # what @BotFather hands out
+WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
@@ -241,7 +244,9 @@ def resolve_chat(call: Call, name: str = "chat_id") -> Chat:
     if value is None:
         raise bad_request(f"{name} is empty" if name == "chat_id" else "chat not found")
     state = call.state
-    chat = state.find_chat_by_username(value) if isinstance(value, str) else state.chats.get(value)
+    # A private user's @username never names a chat; only public groups/channels resolve by name,
+    # and the sandbox has none.
+    chat = None if isinstance(value, str) else state.chats.get(value)
     if chat is None:
         raise bad_request("chat not found")
     if name == "chat_id":
@@ -284,15 +289,17 @@ def parse_formatted(
             isinstance(e, dict) and {"type", "offset", "length"} <= e.keys() for e in entities
         ):
             raise bad_request(f"can't parse {entities_field} JSON object")
-        return raw, [dict(e) for e in entities] or None
-    mode = params.get_str(mode_field)
-    try:
-        text, parsed = parse_text(raw, mode)
-    except EntityParseError as exc:
-        raise bad_request(f"can't parse entities: {exc}") from None
-    except ValueError:
-        raise bad_request("unsupported parse_mode") from None
-    return text, parsed or None
+        text, parsed = raw, [dict(e) for e in entities]
+    else:
+        mode = params.get_str(mode_field)
+        try:
+            text, parsed = parse_text(raw, mode)
+        except EntityParseError as exc:
+            raise bad_request(f"can't parse entities: {exc}") from None
+        except ValueError:
+            raise bad_request("unsupported parse_mode") from None
+    text, parsed = trim(text, parsed)
+    return text, detect(text, parsed) or None
 
 
 def parse_message_text(call: Call) -> tuple[str, list[JSON] | None]:
@@ -428,6 +435,13 @@ def rate_limit(call: Call, chat: Chat) -> None:
         raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
 
 
+def rate_limit_bot(call: Call) -> None:
+    """429 for a call that sends no message (edit, delete, callback answer, chat action) during a flood."""
+    retry = call.state.limiter.acquire_bot(call.bot_id)
+    if retry is not None:
+        raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+
+
 def deliver(call: Call, chat: Chat, content: JSON, markup: JSON | None) -> StoredMessage:
     """Rate-limit, then store a bot message in ``chat``; returns the stored message."""
     params = call.params
@@ -554,8 +568,7 @@ async def set_webhook(call: Call) -> bool:
         state.webhook = None
         state.notify()
         return True
-    if not re.match(r"^https?://[^\s/]+", url):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    check_webhook_url(url, allow_dev=state.dev_webhooks)
     secret = params.get_str("secret_token")
     if secret is not None and not re.match(r"^[A-Za-z0-9_-]{1,256}$", secret):
         raise bad_request("bad webhook: secret token contains unallowed characters")
@@ -577,6 +590,21 @@ async def set_webhook(call: Call) -> bool:
     state.webhook = hook
     state.notify()
     return True
+
+
+def check_webhook_url(url: str, *, allow_dev: bool) -> None:
+    """Telegram accepts only ``https://`` on ports 443, 80, 88 or 8443; the dev flag lifts this for tests."""
+    parts = urlsplit(url)
+    if allow_dev and parts.scheme in ("http", "https") and parts.hostname:
+        return
+    if parts.scheme != "https" or not parts.hostname:
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    try:
+        port = parts.port or 443
+    except ValueError:
+        port = 0
+    if port not in WEBHOOK_PORTS:
+        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 
 
 @api_method("deleteWebhook")
@@ -633,6 +661,8 @@ def _file_for(call: Call, kind: str) -> tuple[FileRecord, Upload | None]:
         mime = value.content_type if value.content_type not in (None, "application/octet-stream") else None
         mime = mime or guess_mime(value.filename)
         if kind == "photo":
+            if (width, height) == (0, 0):
+                raise bad_request("IMAGE_PROCESS_FAILED")
             mime = None
         record = state.store_file(value.data, kind, value.filename, mime, width, height)
         return record, value
@@ -680,6 +710,7 @@ async def send_chat_action(call: Call) -> bool:
     action = call.params.get_str("action")
     if action not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
+    rate_limit_bot(call)
     return True
 
 
@@ -750,6 +781,7 @@ def _apply_edit(call: Call, message: StoredMessage, changes: JSON, markup: JSON 
     after["reply_markup"] = markup
     if after == before:
         raise bad_request(NOT_MODIFIED)
+    rate_limit_bot(call)
     previous = dict(before)
     previous["edit_date"] = message.data.get("edit_date", message.data["date"])
     message.history.append(previous)
@@ -805,6 +837,7 @@ async def edit_message_reply_markup(call: Call) -> JSON:
 async def delete_message(call: Call) -> bool:
     chat = resolve_chat(call)
     message = get_message(chat, call.params.get_int("message_id"), "message to delete not found")
+    rate_limit_bot(call)
     _delete(call, chat, message)
     return True
 
@@ -826,6 +859,7 @@ async def delete_messages(call: Call) -> bool:
     ids = call.params.get_json("message_ids")
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
         raise bad_request("message_ids is empty" if not ids else "too many message identifiers specified")
+    rate_limit_bot(call)
     for message_id in ids:
         message = chat.messages.get(int(message_id))
         if message is None or message.deleted:
@@ -870,6 +904,7 @@ async def answer_callback_query(call: Call) -> bool:
     text = call.params.get_str("text")
     if text is not None and len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
+    rate_limit_bot(call)
     query["answered"] = True
     state.callback_answers.append(
         {

@@ -98,6 +98,7 @@ class SandboxServer:
         bot_username: str = "loa_bot",
         clock: Clock | None = None,
         bot_first_name: str = "Loa",
+        dev_webhooks: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -106,6 +107,7 @@ class SandboxServer:
             bot_username=bot_username,
             bot_first_name=bot_first_name,
             clock=clock,
+            dev_webhooks=dev_webhooks,
         )
         self.app = create_sandbox_app(self.state)
         self._runner: web.AppRunner | None = None
@@ -156,10 +158,13 @@ class SandboxServer:
 
 
 async def serve_forever(
-    host: str = "127.0.0.1", port: int = 8081, limits: LimitsConfig | None = None
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    limits: LimitsConfig | None = None,
+    dev_webhooks: bool = False,
 ) -> None:
     """Run a sandbox until cancelled (Ctrl+C under ``asyncio.run``)."""
-    server = SandboxServer(host=host, port=port, limits=limits)
+    server = SandboxServer(host=host, port=port, limits=limits, dev_webhooks=dev_webhooks)
     await server.start()
     try:
         await asyncio.Event().wait()

@@ -307,8 +307,11 @@ class SandboxState:
         bot_username: str = "loa_bot",
         bot_first_name: str = "Loa",
         clock: Clock | None = None,
+        dev_webhooks: bool = False,
     ) -> None:
         self.clock = clock or Clock()
+        # Development only: accept http:// and any port in setWebhook (tests, demo, benchmarks).
+        self.dev_webhooks = dev_webhooks
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.limiter = RateLimiter(limits or LimitsConfig(), clock=self.clock.monotonic)

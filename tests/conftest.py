@@ -149,7 +149,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 async def sandbox() -> AsyncIterator[Any]:
     from sandbox.server import SandboxServer
 
-    async with SandboxServer() as server:
+    async with SandboxServer(dev_webhooks=True) as server:
         yield server
 
 

@@ -12,5 +12,5 @@ async def sandbox() -> AsyncIterator[Any]:
     from sandbox.limits import LimitsConfig
     from sandbox.server import SandboxServer
 
-    async with SandboxServer(limits=LimitsConfig(per_chat_burst=20)) as server:
+    async with SandboxServer(limits=LimitsConfig(per_chat_burst=20), dev_webhooks=True) as server:
         yield server

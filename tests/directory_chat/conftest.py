@@ -13,5 +13,5 @@ async def sandbox() -> AsyncIterator[Any]:
     from sandbox.limits import LimitsConfig
     from sandbox.server import SandboxServer
 
-    async with SandboxServer(limits=LimitsConfig(per_chat_burst=10)) as server:
+    async with SandboxServer(limits=LimitsConfig(per_chat_burst=10), dev_webhooks=True) as server:
         yield server

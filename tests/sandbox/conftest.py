@@ -14,7 +14,7 @@ from sandbox.limits import LimitsConfig
 from sandbox.server import SandboxServer
 from sandbox.state import Clock
 
-TOKEN = "123456789:TEST-sandbox_token"
+TOKEN = "123456789:TEST-sandbox_token-AAAAAAAAAAAAAAAAAAAA"
 BOT_ID = 123456789
 
 
@@ -51,7 +51,7 @@ def frozen() -> FrozenTime:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer() as server:
+    async with SandboxServer(dev_webhooks=True) as server:
         yield server
 
 
@@ -59,7 +59,7 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 async def frozen_sandbox(frozen: FrozenTime) -> AsyncIterator[SandboxServer]:
     """A sandbox whose clocks stand still unless ``state.clock.advance`` is called."""
     clock = Clock(monotonic=frozen.monotonic, wall=frozen.wall)
-    async with SandboxServer(limits=LimitsConfig(), clock=clock) as server:
+    async with SandboxServer(limits=LimitsConfig(), clock=clock, dev_webhooks=True) as server:
         yield server
 
 

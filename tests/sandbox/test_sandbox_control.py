@@ -89,7 +89,7 @@ async def test_reset_calls_stats_and_clock(bot: Bot, client: SandboxClient) -> N
 
 async def test_bot_api_accepts_json_form_and_query(sandbox: SandboxServer, client: SandboxClient) -> None:
     user = await client.create_user("Raw")
-    base = f"{sandbox.base_url}/bot42:raw-token"
+    base = f"{sandbox.base_url}/bot42:raw-token-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     markup = '{"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}'
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{base}/sendMessage", json={"chat_id": user["id"], "text": "json"}) as resp:

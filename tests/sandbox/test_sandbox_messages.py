@@ -72,7 +72,9 @@ async def test_send_message_round_trip(bot: Bot, client: SandboxClient) -> None:
     assert second.reply_to_message is not None and second.reply_to_message.message_id == sent.message_id
     messages = await client.wait_for_messages(user["id"], count=2)
     assert messages[1]["reply_markup"]["keyboard"][0][0]["text"] == "Báo cáo"
-    assert await bot.send_message("@lan_ng", "by username") is not None
+    # like Telegram, a private user's @username does not name a chat
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.send_message("@lan_ng", "by username")
 
 
 async def test_parameter_limits(bot: Bot, client: SandboxClient) -> None:

@@ -164,9 +164,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chats")),
         sa.UniqueConstraint("telegram_chat_id", name=op.f("uq_chats_telegram_chat_id")),
     )
-    op.create_index(
-        op.f("ix_chats_migrated_from_chat_id"), "chats", ["migrated_from_chat_id"], unique=False
-    )
+    op.create_index(op.f("ix_chats_migrated_from_chat_id"), "chats", ["migrated_from_chat_id"], unique=False)
     op.create_index(op.f("ix_chats_person_id"), "chats", ["person_id"], unique=False)
     op.create_index(op.f("ix_chats_unit_id"), "chats", ["unit_id"], unique=False)
     op.create_table(
