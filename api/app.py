@@ -16,6 +16,7 @@ from api.v1 import build_v1_router
 from api.webhook import build_webhook_router, build_zalo_webhook_router
 from bot.app import Loa
 from config.settings import Environment
+from console.app import mount_console
 
 
 def create_app(loa: Loa, *, webhook: bool | None = None, zalo: Any = None) -> FastAPI:
@@ -35,6 +36,7 @@ def create_app(loa: Loa, *, webhook: bool | None = None, zalo: Any = None) -> Fa
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(build_v1_router())
+    mount_console(app)
     if production:
         app.include_router(build_private_docs_router())
     if webhook if webhook is not None else settings.webhook_enabled:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, UploadFile
@@ -15,10 +16,10 @@ from api.errors import ApiError
 from api.types import Id, SaneDate
 from archive import documents
 from archive.document_numbers import DocumentKind
+from archive.editing import DocumentChanges, require_editor, update_document
 from archive.models import Document
 from archive.search import Viewer, search, visible_document
 from archive.tables import DocumentFile, DocumentIndex
-from directory.models import Role
 
 
 class DocumentIn(BaseModel):
@@ -31,6 +32,19 @@ class DocumentIn(BaseModel):
     issuer_unit_id: Id | None = None
     visibility_unit_id: Id | None = Field(default=None, description="None: visible to everyone (admins only)")
     tags: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=20)
+
+
+class DocumentPatch(BaseModel):
+    """Only the fields sent change; `tags` replaces the list; visibility can move to another unit."""
+
+    kind: DocumentKind | None = None
+    number: str | None = Field(default=None, max_length=64)
+    issuer: str | None = Field(default=None, min_length=1, max_length=255)
+    subject: str | None = Field(default=None, min_length=1)
+    body: str | None = None
+    issued_on: date | None = None
+    visibility_unit_id: int | None = None
+    tags: list[str] | None = Field(default=None, max_length=20)
 
 
 async def _document_out(session: SessionDep, doc: Document) -> dict[str, Any]:
@@ -104,17 +118,23 @@ def build_router() -> APIRouter:
     async def read(document_id: Id, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
         return await _document_out(session, await _visible(session, scope, document_id))
 
+    @router.patch("/documents/{document_id}")
+    async def edit(
+        document_id: int, body: DocumentPatch, session: SessionDep, scope: ScopeDep
+    ) -> dict[str, Any]:
+        await _visible(session, scope, document_id)
+        doc = await update_document(
+            session, scope=scope, document_id=document_id, changes=DocumentChanges(**body.model_dump())
+        )
+        return await _document_out(session, doc)
+
     @router.post("/documents/{document_id}/files", status_code=201)
     async def upload(
         document_id: Id, file: UploadFile, session: SessionDep, scope: ScopeDep
     ) -> dict[str, Any]:
         doc = await _visible(session, scope, document_id)
+        await require_editor(session, scope=scope, document_id=doc.id)
         row = await session.get(DocumentIndex, doc.id)
-        if row is None or row.visibility_path is None:
-            if not scope.is_admin:
-                raise ApiError(403, "forbidden", "Chỉ quản trị được sửa văn bản công khai.")
-        else:
-            scope.require(Role.officer, row.visibility_path)
         data = await file.read(documents.MAX_FILE_BYTES + 1)
         stored = await documents.attach_file(
             session,

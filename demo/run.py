@@ -132,6 +132,13 @@ SCENES: list[tuple[str, Scene]] = [
 ]
 
 
+async def _print_console(ctx: DemoContext) -> None:
+    from demo.console_scene import give_demo_login
+
+    login, password = await give_demo_login(ctx.loa.db, root_unit_id=ctx.facts["province"].root.id)
+    print(f"  Bàn làm việc cán bộ: {ctx.api_base}/console/   (đăng nhập: {login} / mật khẩu: {password})")
+
+
 def _first_line(text: str) -> str:
     return first_line(text, 90)
 
@@ -195,6 +202,7 @@ async def run_demo(*, serve_forever: bool = False, workdir: str = "demo-output")
                 print(f"  Sức khoẻ: {api_base}/healthz, {api_base}/readyz, số liệu: {api_base}/metrics")
                 print(f"  Sandbox Telegram: {sandbox.base_url}/sandbox/stats")
                 print(f"  Sandbox Zalo: {zalo_sb.base_url}/sandbox/stats")
+                await _print_console(ctx)
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.Event().wait()
         finally:

@@ -11,6 +11,7 @@ def load_all_models() -> MetaData:
     import archive.models
     import archive.tables  # noqa: F401
     import broadcasts.models  # noqa: F401
+    import console.models  # noqa: F401
     import directory.models  # noqa: F401
     import outbox.models  # noqa: F401
     import reports.models  # noqa: F401
