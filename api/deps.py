@@ -32,7 +32,9 @@ async def get_session(loa: LoaDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the transaction commits when the route returns, before the response leaves, so a
+# client that reads right after a write sees it
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 # Declared so the OpenAPI document lists both ways in (and /docs has an Authorize button); the checks
