@@ -101,7 +101,9 @@ async def run_worker(loa: Loa, stop: asyncio.Event) -> None:
 
 
 async def watch_outbox(loa: Loa, stop: asyncio.Event, every: float = 5.0) -> None:
-    """Keeps the outbox gauges (records by kind, channel and status) current for /metrics."""
+    """Keeps the outbox gauges (records by kind, channel and status) current for /metrics. A database that
+    does not answer is logged once when it goes and once when it is back, not on every pass."""
+    failing = False
     while not stop.is_set():
         try:
             async with loa.db.transaction() as s:
@@ -109,7 +111,12 @@ async def watch_outbox(loa: Loa, stop: asyncio.Event, every: float = 5.0) -> Non
             loa.metrics.outbox_records.clear()
             for kind, channel, status, n in rows:
                 loa.metrics.outbox_records.labels(kind, channel, status).set(n)
-        except Exception:
-            log.warning("could not count the outbox", exc_info=True)
+            if failing:
+                log.warning("the outbox can be counted again")
+            failing = False
+        except Exception as exc:
+            if not failing:
+                log.warning("could not count the outbox (%s); retrying quietly", type(exc).__name__)
+            failing = True
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
