@@ -25,15 +25,46 @@ SEED_TABLES = {"alembic_version", "blocks"}
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+# Under pytest-xdist each worker process gets its own PostgreSQL database (`<name>_gw0`, created on
+# demand) and its own Redis database number, so parallel workers never truncate or flush each other's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_WORKER_INDEX = int(_WORKER[2:]) if _WORKER.startswith("gw") and _WORKER[2:].isdigit() else None
+
+
 def _external_db_url() -> str | None:
-    return os.environ.get("LOA_DATABASE_URL") or None
+    url = os.environ.get("LOA_DATABASE_URL") or None
+    if url is None or _WORKER_INDEX is None or url.startswith("sqlite"):
+        return url
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name}_{_WORKER}"
 
 
 def _external_redis_url() -> str | None:
-    return os.environ.get("LOA_REDIS_URL") or None
+    url = os.environ.get("LOA_REDIS_URL") or None
+    if url is None or _WORKER_INDEX is None:
+        return url
+    base, _, db = url.rpartition("/")
+    number = int(db) if db.isdigit() else 0
+    return f"{base}/{number + 1 + _WORKER_INDEX}"
+
+
+async def _ensure_postgres_database(url: str) -> None:
+    """Creates the worker's database if it does not exist yet (connected to the server's `postgres`)."""
+    import asyncpg
+
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    base, _, name = plain.rpartition("/")
+    conn = await asyncpg.connect(f"{base}/postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
 
 
 async def _reset_postgres(url: str) -> None:
+    if _WORKER_INDEX is not None:
+        await _ensure_postgres_database(url)
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
