@@ -6,6 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from archive.models import Document
+from archive.tables import DocumentFile
 from tests.console.world import build, sign_in
 
 
@@ -39,3 +43,8 @@ async def test_publish_attach_edit_and_find(
     await page.get_by_role("link", name="Kế hoạch 31/KH-LĐLĐ").wait_for()
     await page.goto("/console/archive?q=thang+cong+nhan")
     await page.get_by_text("Không tìm thấy văn bản nào.").wait_for()
+    async with console.loa.db.transaction() as s:  # what the pages showed is what was stored
+        doc = await s.scalar(select(Document).where(Document.subject == "Tổ chức Tháng hành động an toàn"))
+        assert doc is not None
+        files = list(await s.scalars(select(DocumentFile).where(DocumentFile.document_id == doc.id)))
+    assert [f.filename for f in files] == ["ke-hoach.pdf"] and files[0].data == pdf.read_bytes()
