@@ -58,7 +58,9 @@ async def test_five_workers_share_a_three_part_broadcast_with_no_duplicates(
         async def all_written() -> bool:  # the last outcomes reach the database just after the sends
             async with db.transaction() as s:
                 still_open = await s.scalar(
-                    select(func.count()).where(OutboxMessage.broadcast_id == b.id, OutboxMessage.status != "sent")
+                    select(func.count()).where(
+                        OutboxMessage.broadcast_id == b.id, OutboxMessage.status != "sent"
+                    )
                 )
             return still_open == 0
 
